@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { runDetect, detectHelp } from './detect-command.js';
+import { runModels, modelsHelp } from './models-command.js';
+import { errorMessage, UsageError, type CommandContext } from './cli-support.js';
+
+type Command = { run: (argv: string[], ctx: CommandContext) => Promise<number>; help: string; summary: string };
+
+const commands: Record<string, Command> = {
+  detect: { run: runDetect, help: detectHelp, summary: 'find faces: file,top,right,bottom,left per face (or --json, --annotate)' },
+  models: { run: runModels, help: modelsHelp, summary: 'convert the npm-shipped weights to ONNX now and show the model cache' },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const mainHelp = () => `Usage: facerec COMMAND [options]
+
+Face recognition on ONNX Runtime: detect faces, 68 landmarks, 128-d encodings, matching.
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Run "facerec COMMAND --help" for a command's options and examples.
+
+Example:
+  facerec detect node_modules/@vladmandic/face-api/demo/sample1.jpg
+`;
+
+export async function main(argv: string[], ctx: CommandContext = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    const topic = name === 'help' && rest[0] ? commands[rest[0]] : undefined;
+    ctx.stdout.write(topic ? topic.help : mainHelp());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    ctx.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    ctx.stderr.write(`facerec: unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}. See facerec --help.\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, ctx);
+  } catch (err) {
+    ctx.stderr.write(`${errorMessage(err)}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * One unit of pipeline work on one image file, shared by the in-process runner
+ * and the worker threads so both produce identical results.
+ */
+import { FacerecError } from '../errors.js';
+import type { EncodeOptions, FaceRecognizer, FaceRecognizerOptions } from '../face-recognizer.js';
+import type { DetectOptions } from '../detect/face-detector.js';
+import { loadImage } from '../image/load-image.js';
+import type { FaceBox, Point } from '../types.js';
+
+export interface PipelineTaskOptions extends DetectOptions, EncodeOptions {
+  /** Which steps to run after detection. */
+  landmarks?: boolean;
+  encode?: boolean;
+  maxPixels?: number;
+}
+
+export interface FaceResult {
+  box: FaceBox;
+  score: number;
+  landmarks?: Point[];
+  encoding?: Float32Array;
+}
+
+export interface FileResult {
+  file: string;
+  width?: number;
+  height?: number;
+  faces: FaceResult[];
+  /** Set when the file could not be processed; the batch goes on. */
+  error?: { code: string; message: string };
+  /** Milliseconds spent on this file (decode + pipeline). */
+  ms: number;
+}
+
+export interface RecognizerConfig extends FaceRecognizerOptions {}
+
+export async function runPipelineTask(recognizer: FaceRecognizer, file: string, options: PipelineTaskOptions): Promise<FileResult> {
+  const start = performance.now();
+  try {
+    const image = await loadImage(file, { maxPixels: options.maxPixels });
+    let faces: FaceResult[];
+    if (options.encode || options.landmarks) {
+      const full = await recognizer.detectFaces(image, { ...options, encode: options.encode ?? false });
+      faces = full.map((f) => ({
+        box: f.box,
+        score: f.score,
+        landmarks: f.landmarks,
+        ...(options.encode ? { encoding: f.encoding } : {}),
+      }));
+    } else {
+      faces = (await recognizer.faceLocations(image, options)).map((d) => ({ box: d.box, score: d.score }));
+    }
+    return { file, width: image.width, height: image.height, faces, ms: performance.now() - start };
+  } catch (err) {
+    const code = err instanceof FacerecError ? err.code : 'INTERNAL';
+    const message = err instanceof FacerecError ? err.message : `Failed on "${file}": ${(err as Error).message}`;
+    return { file, faces: [], error: { code, message }, ms: performance.now() - start };
+  }
+}

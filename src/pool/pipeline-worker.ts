@@ -1,0 +1,31 @@
+/** Worker-thread entry: one FaceRecognizer per thread (1 ORT thread each), tasks by message. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { FaceRecognizer } from '../face-recognizer.js';
+import { runPipelineTask, type PipelineTaskOptions, type RecognizerConfig } from './pipeline-task.js';
+
+interface TaskMessage {
+  id: number;
+  file: string;
+  options: PipelineTaskOptions;
+}
+
+const port = parentPort;
+if (!port) throw new Error('pipeline-worker must run as a worker thread');
+
+const config = workerData as RecognizerConfig;
+const ready = FaceRecognizer.create({ ...config, threads: 1 });
+ready.then(
+  () => port.postMessage({ type: 'ready' }),
+  (err: Error) => port.postMessage({ type: 'fatal', message: err.message }),
+);
+
+port.on('message', async (msg: TaskMessage | { type: 'close' }) => {
+  if ('type' in msg) {
+    await (await ready).dispose();
+    port.close();
+    return;
+  }
+  const recognizer = await ready;
+  const result = await runPipelineTask(recognizer, msg.file, msg.options);
+  port.postMessage({ type: 'result', id: msg.id, result });
+});
