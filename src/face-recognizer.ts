@@ -109,6 +109,12 @@ export class FaceRecognizer {
     return this.encoder.encode(image, landmarks, encodeOptions(options));
   }
 
+  /** Step 3 for faces whose 68 landmarks are already known (one encoding per landmark set). */
+  async encodeLandmarks(image: RgbImage, landmarks: readonly (readonly Point[])[], options: EncodeOptions = {}): Promise<FaceEncoding[]> {
+    if (landmarks.length === 0) return [];
+    return this.encoder.encode(image, landmarks, encodeOptions(options));
+  }
+
   /** The whole pipeline: detection, landmarks and encoding of every face, batched. */
   async detectFaces(image: RgbImage, options: EncodeOptions & DetectOptions & { encode?: boolean } = {}): Promise<Face[]> {
     const detections = await this.detector.detect(image, detectOptions(options));
@@ -136,11 +142,17 @@ function detectOptions(options: DetectOptions): DetectOptions {
   return out as DetectOptions;
 }
 
+/**
+ * What faceEncodings does unless told otherwise; chosen on LFW View 1 (see
+ * docs/accuracy.md): the dlib-aligned chip, averaged with its mirror image.
+ */
+export const DEFAULT_ENCODE_OPTIONS: Readonly<Required<EncodeOptions>> = { alignment: 'dlib', numJitters: 1, flip: true };
+
 function encodeOptions(options: EncodeOptions) {
   return {
-    alignment: options.alignment ?? 'dlib',
-    numJitters: checkNumber('numJitters', options.numJitters ?? 1, { min: 1, max: 100, integer: true }),
-    flip: options.flip ?? true,
+    alignment: checkChoice('alignment', options.alignment ?? DEFAULT_ENCODE_OPTIONS.alignment, ['dlib', 'face-api'] as const),
+    numJitters: checkNumber('numJitters', options.numJitters ?? DEFAULT_ENCODE_OPTIONS.numJitters, { min: 1, max: 100, integer: true }),
+    flip: options.flip ?? DEFAULT_ENCODE_OPTIONS.flip,
   };
 }
 

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { runDetect, detectHelp } from './detect-command.js';
 import { runModels, modelsHelp } from './models-command.js';
+import { runEval, evalHelp } from './eval-command.js';
 import { errorMessage, UsageError, type CommandContext } from './cli-support.js';
 
 type Command = { run: (argv: string[], ctx: CommandContext) => Promise<number>; help: string; summary: string };
 
 const commands: Record<string, Command> = {
   detect: { run: runDetect, help: detectHelp, summary: 'find faces: file,top,right,bottom,left per face (or --json, --annotate)' },
+  eval: { run: runEval, help: evalHelp, summary: 'measure verification accuracy with the LFW pairs protocol (ROC, AUC, TAR@FAR)' },
   models: { run: runModels, help: modelsHelp, summary: 'convert the npm-shipped weights to ONNX now and show the model cache' },
 };
 

@@ -18,7 +18,7 @@ async function loadImage(n: number): Promise<RgbImage> {
 
 test('unknown detector names throw and never fall back', async () => {
   for (const name of ['x', 'ssd', 'tiny', 'Fast', '', undefined]) {
-    assert.throws(() => parseDetectorKind(name), new RegExp(`^Error: Unknown detector ${name === undefined ? 'undefined' : `"${name}"`}: expected "fast" or "accurate"$`));
+    assert.throws(() => parseDetectorKind(name), new RegExp(`^FacerecError: Unknown detector ${name === undefined ? 'undefined' : `"${name}"`}: expected "fast" or "accurate"$`));
   }
   await assert.rejects(FaceDetector.create('x' as 'fast'), { message: 'Unknown detector "x": expected "fast" or "accurate"' });
 });
@@ -47,8 +47,8 @@ test('bad option values throw a sentence naming the option and what is accepted'
   assert.deepEqual(resolveDetectOptions('fast'), { minScore: 0.5, minFaceSize: 0, inputSize: 416, maxFaces: Infinity, upsample: 1 });
   assert.equal(resolveDetectOptions('fast', { inputSize: 320, upsample: 2 }).inputSize, 640);
   assert.equal(resolveDetectOptions('accurate', { inputSize: 512 }).inputSize, 512);
-  await assert.rejects(FaceDetector.create('fast', { threads: -1 }), /^Error: threads must be a non-negative integer/);
-  await assert.rejects(FaceDetector.create('fast', { thread: 1 } as never), /^Error: Unknown FaceDetector option "thread": expected threads$/);
+  await assert.rejects(FaceDetector.create('fast', { threads: -1 }), /^FacerecError: threads must be a non-negative integer/);
+  await assert.rejects(FaceDetector.create('fast', { thread: 1 } as never), /^FacerecError: Unknown FaceDetector option "thread": expected threads$/);
 });
 
 test('finalizeDetections clips to the image, filters by size, sorts by score then top/left, and cuts at maxFaces', () => {

@@ -7,11 +7,14 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkNumber } from '../errors.js';
 import { FaceRecognizer } from '../face-recognizer.js';
-import { runPipelineTask, type FileResult, type PipelineTaskOptions, type RecognizerConfig } from './pipeline-task.js';
+import { runTask, type FileResult, type PipelineTaskOptions, type RecognizerConfig, type TaskKind, type TaskKinds } from './pipeline-task.js';
 
 export interface PipelinePool {
   readonly workers: number;
+  /** The pipeline (detect, and landmarks/encodings on request) on one image file. */
   process(file: string, options: PipelineTaskOptions): Promise<FileResult>;
+  /** Any task kind on one image file. */
+  run<K extends TaskKind>(kind: K, file: string, options: TaskKinds[K]['options']): Promise<TaskKinds[K]['result']>;
   close(): Promise<void>;
 }
 
@@ -29,32 +32,41 @@ async function inProcessPool(config: RecognizerConfig): Promise<PipelinePool> {
   const recognizer = await FaceRecognizer.create({ ...config, threads: config.threads ?? 1 });
   // One image at a time: ORT sessions are not meant for overlapping runs here.
   let queue: Promise<unknown> = Promise.resolve();
+  let nextId = 0;
+  const run = <K extends TaskKind>(kind: K, file: string, options: TaskKinds[K]['options']) => {
+    const next = queue.then(() => runTask(recognizer, { id: nextId++, kind, file, options }) as Promise<TaskKinds[K]['result']>);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   return {
     workers: 1,
-    process(file, options) {
-      const next = queue.then(() => runPipelineTask(recognizer, file, options));
-      queue = next.catch(() => undefined);
-      return next;
-    },
+    run,
+    process: (file, options) => run('pipeline', file, options),
     close: () => recognizer.dispose(),
   };
 }
 
-/** Under tsx (tests, benchmarks) the worker is a .ts file and needs tsx's loader too. */
-function workerUrl(): { url: URL; execArgv: string[] } {
+/**
+ * The worker's entry. Built code runs dist/pool/pipeline-worker.js directly; under
+ * tsx (tests, benchmarks) the worker is a .ts file, so a tiny bootstrap registers
+ * tsx's loader in the thread before importing it.
+ */
+function workerEntry(): { entry: string | URL; eval: boolean } {
   const here = import.meta.url;
-  const ts = here.endsWith('.ts');
-  return { url: new URL(`./pipeline-worker.${ts ? 'ts' : 'js'}`, here), execArgv: ts ? ['--import', 'tsx'] : [] };
+  if (!here.endsWith('.ts')) return { entry: new URL('./pipeline-worker.js', here), eval: false };
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const worker = new URL('./pipeline-worker.ts', here).href;
+  return { entry: `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); });`, eval: true };
 }
 
 async function threadPool(config: RecognizerConfig, count: number): Promise<PipelinePool> {
-  const { url, execArgv } = workerUrl();
+  const { entry, eval: isEval } = workerEntry();
   interface Slot {
     worker: Worker;
     busy: boolean;
   }
-  const pending = new Map<number, { resolve: (r: FileResult) => void; reject: (e: Error) => void; slot: Slot }>();
-  const waiting: { id: number; file: string; options: PipelineTaskOptions }[] = [];
+  const pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void; slot: Slot }>();
+  const waiting: { id: number; kind: TaskKind; file: string; options: unknown }[] = [];
   let nextId = 0;
   const slots: Slot[] = [];
 
@@ -70,11 +82,11 @@ async function threadPool(config: RecognizerConfig, count: number): Promise<Pipe
 
   await Promise.all(
     Array.from({ length: count }, () => {
-      const worker = new Worker(url, { workerData: config, execArgv });
+      const worker = new Worker(entry, { workerData: config, eval: isEval });
       const slot: Slot = { worker, busy: false };
       slots.push(slot);
       return new Promise<void>((resolve, reject) => {
-        worker.on('message', (msg: { type: string; id?: number; result?: FileResult; message?: string }) => {
+        worker.on('message', (msg: { type: string; id?: number; result?: unknown; message?: string }) => {
           if (msg.type === 'ready') resolve();
           else if (msg.type === 'fatal') reject(new Error(`pipeline worker failed to start: ${msg.message}`));
           else if (msg.type === 'result') {
@@ -98,16 +110,18 @@ async function threadPool(config: RecognizerConfig, count: number): Promise<Pipe
     }),
   );
 
+  const run = <K extends TaskKind>(kind: K, file: string, options: TaskKinds[K]['options']) => {
+    const id = nextId++;
+    return new Promise<TaskKinds[K]['result']>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (r: unknown) => void, reject, slot: undefined as unknown as Slot });
+      waiting.push({ id, kind, file, options });
+      dispatch();
+    });
+  };
   return {
     workers: count,
-    process(file, options) {
-      const id = nextId++;
-      return new Promise<FileResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject, slot: undefined as unknown as Slot });
-        waiting.push({ id, file, options });
-        dispatch();
-      });
-    },
+    run,
+    process: (file: string, options: PipelineTaskOptions): Promise<FileResult> => run('pipeline', file, options),
     async close() {
       await Promise.all(
         slots.map(

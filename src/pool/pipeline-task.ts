@@ -6,6 +6,7 @@ import { FacerecError } from '../errors.js';
 import type { EncodeOptions, FaceRecognizer, FaceRecognizerOptions } from '../face-recognizer.js';
 import type { DetectOptions } from '../detect/face-detector.js';
 import { loadImage } from '../image/load-image.js';
+import { runVerificationFaceTask, type VerificationFaceOptions, type VerificationFaceResult } from '../eval/verification-face-task.js';
 import type { FaceBox, Point } from '../types.js';
 
 export interface PipelineTaskOptions extends DetectOptions, EncodeOptions {
@@ -57,4 +58,23 @@ export async function runPipelineTask(recognizer: FaceRecognizer, file: string, 
     const message = err instanceof FacerecError ? err.message : `Failed on "${file}": ${(err as Error).message}`;
     return { file, faces: [], error: { code, message }, ms: performance.now() - start };
   }
+}
+
+/** The kinds of per-file work a pool runs, with their options and results. */
+export interface TaskKinds {
+  pipeline: { options: PipelineTaskOptions; result: FileResult };
+  'verification-face': { options: VerificationFaceOptions; result: VerificationFaceResult };
+}
+export type TaskKind = keyof TaskKinds;
+
+export interface TaskMessage<K extends TaskKind = TaskKind> {
+  id: number;
+  kind: K;
+  file: string;
+  options: TaskKinds[K]['options'];
+}
+
+export async function runTask(recognizer: FaceRecognizer, msg: TaskMessage): Promise<unknown> {
+  if (msg.kind === 'verification-face') return runVerificationFaceTask(recognizer, msg.file, msg.options as VerificationFaceOptions);
+  return runPipelineTask(recognizer, msg.file, msg.options as PipelineTaskOptions);
 }

@@ -1,13 +1,7 @@
 /** Worker-thread entry: one FaceRecognizer per thread (1 ORT thread each), tasks by message. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceRecognizer } from '../face-recognizer.js';
-import { runPipelineTask, type PipelineTaskOptions, type RecognizerConfig } from './pipeline-task.js';
-
-interface TaskMessage {
-  id: number;
-  file: string;
-  options: PipelineTaskOptions;
-}
+import { runTask, type RecognizerConfig, type TaskMessage } from './pipeline-task.js';
 
 const port = parentPort;
 if (!port) throw new Error('pipeline-worker must run as a worker thread');
@@ -26,6 +20,6 @@ port.on('message', async (msg: TaskMessage | { type: 'close' }) => {
     return;
   }
   const recognizer = await ready;
-  const result = await runPipelineTask(recognizer, msg.file, msg.options);
+  const result = await runTask(recognizer, msg);
   port.postMessage({ type: 'result', id: msg.id, result });
 });
