@@ -12,7 +12,9 @@ export type FacerecErrorCode =
   | 'MODEL_MISMATCH'
   | 'NO_FACE'
   | 'NOT_FOUND'
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  | 'ALREADY_EXISTS'
+  | 'DATABASE_ERROR';
 
 export class FacerecError extends Error {
   constructor(

@@ -133,7 +133,7 @@ export class FaceRecognizer {
   }
 }
 
-const DETECT_KEYS = ['minScore', 'minFaceSize', 'inputSize', 'maxFaces', 'upsample'] as const;
+const DETECT_KEYS = ['minScore', 'minFaceSize', 'inputSize', 'maxFaces', 'upsample', 'zoomOut'] as const;
 
 /** Only the detector's own options, without undefined ones, so callers may pass one mixed options object. */
 function detectOptions(options: DetectOptions): DetectOptions {

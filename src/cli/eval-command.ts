@@ -7,8 +7,11 @@ import { renderRocSvg } from '../eval/roc-svg.js';
 import { createPipelinePool, defaultWorkerCount } from '../pool/pipeline-pool.js';
 import { parseCommandLine, parseIntegerOption, parseNumberOption, UsageError, type CommandContext } from './cli-support.js';
 import { Progress } from './progress.js';
+import { runEvalIdentify } from './eval-identify.js';
 
 export const evalHelp = `Usage: facerec eval pairs --pairs PAIRS.txt --root LFW_DIR [options]
+       facerec eval identify DATASET_DIR [--holdout 1] [--unknown-every 5]
+         (open-set identification; see facerec eval identify --help)
 
 Measures face verification accuracy with the LFW protocol.
   View 1 (pairsDevTest.txt): the threshold is chosen on the training pairs
@@ -86,7 +89,8 @@ export async function runEval(argv: string[], ctx: CommandContext): Promise<numb
     ctx.stdout.write(evalHelp);
     return 0;
   }
-  if (sub !== 'pairs') throw new UsageError(`facerec eval: unknown evaluation "${sub}"; expected "pairs" (see facerec eval --help)`);
+  if (sub === 'identify') return runEvalIdentify(rest, ctx);
+  if (sub !== 'pairs') throw new UsageError(`facerec eval: unknown evaluation "${sub}"; expected "pairs" or "identify" (see facerec eval --help)`);
   const { values } = parseCommandLine('eval pairs', rest, options);
   if (values.help) {
     ctx.stdout.write(evalHelp);

@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs';
 import { runDetect, detectHelp } from './detect-command.js';
 import { runModels, modelsHelp } from './models-command.js';
 import { runEval, evalHelp } from './eval-command.js';
+import { runEnroll, enrollHelp } from './enroll-command.js';
+import { runIdentify, identifyHelp } from './identify-command.js';
 import { errorMessage, UsageError, type CommandContext } from './cli-support.js';
 
 type Command = { run: (argv: string[], ctx: CommandContext) => Promise<number>; help: string; summary: string };
 
 const commands: Record<string, Command> = {
   detect: { run: runDetect, help: detectHelp, summary: 'find faces: file,top,right,bottom,left per face (or --json, --annotate)' },
+  enroll: { run: runEnroll, help: enrollHelp, summary: 'enrol known persons (a folder per person, or name.jpg photos) into a gallery database' },
+  identify: { run: runIdentify, help: identifyHelp, summary: 'name the faces in photos: file,name per face, against the gallery or --known DIR' },
   eval: { run: runEval, help: evalHelp, summary: 'measure verification accuracy with the LFW pairs protocol (ROC, AUC, TAR@FAR)' },
   models: { run: runModels, help: modelsHelp, summary: 'convert the npm-shipped weights to ONNX now and show the model cache' },
 };

@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import type { FaceDetection, RgbImage } from '../types.js';
 import { FaceDetector, finalizeDetections, parseDetectorKind, planPasses, resolveDetectOptions } from './face-detector.js';
 import { ssdNonMaxSuppression, nonMaxSuppression, mergeDetections } from './nms.js';
+import { loadImage as loadImageFile } from '../image/load-image.js';
+import { sampleImagePath } from '../test-support/fixtures.js';
 
 const require = createRequire(import.meta.url);
 const demoDir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
@@ -156,3 +158,38 @@ test('malformed images are rejected with the reason', async () => {
   await assert.rejects(det.detect({ width: 10, height: 10, data: new Uint8Array(299) }), /data must be a Uint8Array of width×height×3 = 300 RGB bytes, got 299/);
   await assert.rejects(det.detect({ width: 0, height: 10, data: new Uint8Array(0) }), /width and height must be positive integers, got 0×10/);
 });
+
+test('zoomOut finds faces that fill the frame, which the plain SSD pass mostly misses', async (t) => {
+  // Close-ups: each face of three demo photos cut out with a 5% margin, so it fills the frame.
+  const det = await FaceDetector.create('accurate');
+  let plainFound = 0;
+  let zoomFound = 0;
+  let total = 0;
+  for (const n of [3, 4, 5] as const) {
+    const full = await loadImageFile(sampleImagePath(n));
+    for (const face of await det.detect(full)) {
+      const b = face.box;
+      const w = b.right - b.left;
+      const left = Math.max(0, Math.round(b.left - 0.05 * w));
+      const top = Math.max(0, Math.round(b.top - 0.05 * w));
+      const width = Math.min(full.width - left, Math.round(1.1 * w));
+      const height = Math.min(full.height - top, Math.round(1.1 * (b.bottom - b.top)));
+      const crop = await sharp(sampleImagePath(n)).extract({ left, top, width, height }).raw().toBuffer({ resolveWithObject: true });
+      const image = { width: crop.info.width, height: crop.info.height, data: new Uint8Array(crop.data) };
+      total++;
+      if ((await det.detect(image, { zoomOut: 'never' })).length > 0) plainFound++;
+      const auto = await det.detect(image);
+      if (auto.length > 0 && auto[0]!.box.right - auto[0]!.box.left > 0.6 * width) zoomFound++;
+    }
+  }
+  t.diagnostic(`close-ups: plain SSD finds ${plainFound}/${total}, with zoomOut 'auto' ${zoomFound}/${total}`);
+  assert.ok(total >= 10);
+  assert.ok(zoomFound >= 0.9 * total, `zoomOut finds at least 90% of close-ups (${zoomFound}/${total})`);
+  assert.ok(zoomFound > plainFound + total / 3, 'and far more than the plain pass');
+  await assert.rejects(det.detect(full0(), { zoomOut: 'sometimes' as never }), /zoomOut must be one of "auto", "always", "never", got "sometimes"/);
+  await det.dispose();
+});
+
+function full0(): RgbImage {
+  return { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) };
+}

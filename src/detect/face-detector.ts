@@ -61,7 +61,17 @@ export interface DetectOptions {
   maxFaces?: number;
   /** Look for smaller faces, integer 1–4 (default 1 = face-api's behaviour); see the module comment. */
   upsample?: number;
+  /**
+   * `accurate` only — find faces that fill most of the frame (close-ups, passport
+   * crops), which SSD under-scores: a second pass sees the image centred in a
+   * canvas twice its size. 'auto' (default) runs it only when the normal pass
+   * found no face; 'always' on every image; 'never' keeps face-api's behaviour.
+   */
+  zoomOut?: ZoomOut;
 }
+
+export const ZOOM_OUT_MODES = ['auto', 'always', 'never'] as const;
+export type ZoomOut = (typeof ZOOM_OUT_MODES)[number];
 
 export interface ResolvedDetectOptions {
   minScore: number;
@@ -69,6 +79,7 @@ export interface ResolvedDetectOptions {
   inputSize: number;
   maxFaces: number;
   upsample: number;
+  zoomOut: ZoomOut;
 }
 
 /** One forward pass of a detection: the net input size and the image window it sees. */
@@ -93,7 +104,7 @@ export interface StageTimings {
   passes: number;
 }
 
-const OPTION_NAMES = ['minScore', 'minFaceSize', 'inputSize', 'maxFaces', 'upsample'] as const;
+const OPTION_NAMES = ['minScore', 'minFaceSize', 'inputSize', 'maxFaces', 'upsample', 'zoomOut'] as const;
 const MAX_INPUT_SIZE = 4096;
 const MAX_UPSAMPLE = 4;
 
@@ -141,6 +152,10 @@ export function resolveDetectOptions(kind: DetectorKind, options: DetectOptions 
   if (upsample !== undefined && !(typeof upsample === 'number' && Number.isInteger(upsample) && upsample >= 1 && upsample <= MAX_UPSAMPLE)) {
     throw new FacerecError('INVALID_ARGUMENT', `upsample must be an integer from 1 to ${MAX_UPSAMPLE}, got ${describe(upsample)}`);
   }
+  const zoomOut = options.zoomOut ?? 'auto';
+  if (!(ZOOM_OUT_MODES as readonly unknown[]).includes(zoomOut)) {
+    throw new FacerecError('INVALID_ARGUMENT', `zoomOut must be one of ${ZOOM_OUT_MODES.map((m) => `"${m}"`).join(', ')}, got ${describe(zoomOut)}`);
+  }
   const up = upsample ?? 1;
   let size: number;
   if (kind === 'accurate') {
@@ -161,6 +176,7 @@ export function resolveDetectOptions(kind: DetectorKind, options: DetectOptions 
     inputSize: size,
     maxFaces: maxFaces ?? Infinity,
     upsample: up,
+    zoomOut,
   };
 }
 
@@ -303,6 +319,23 @@ export class FaceDetector {
       const raw = await this.forward(input);
       const t2 = now();
       perPass.push(this.decode(raw, image, pass, opts));
+      timings.preprocessMs += t1 - t0;
+      timings.forwardMs += t2 - t1;
+      timings.postprocessMs += now() - t2;
+      timings.passes++;
+    }
+    const needZoomOut = this.kind === 'accurate' && (opts.zoomOut === 'always' || (opts.zoomOut === 'auto' && perPass.every((p) => p.length === 0)));
+    if (needZoomOut) {
+      // The image centred in a zero canvas twice its size: a large face then looks like the mid-sized faces SSD scores well.
+      const side = 2 * Math.max(image.width, image.height);
+      const pass: DetectionPass = { inputSize: SSD_INPUT_SIZE, window: { x: Math.floor((image.width - side) / 2), y: Math.floor((image.height - side) / 2), size: side }, whole: false };
+      const t0 = now();
+      const input = this.preprocess(image, pass);
+      const t1 = now();
+      const raw = await this.forward(input);
+      const t2 = now();
+      const heads = [0, 1, 2, 3, 4, 5].map((i) => raw[`head${i}`]!);
+      perPass.push(locateSsdFacesInWindow(decodeSsd(heads, this.anchors!, opts.minScore), opts.minScore, pass.window));
       timings.preprocessMs += t1 - t0;
       timings.forwardMs += t2 - t1;
       timings.postprocessMs += now() - t2;

@@ -61,9 +61,10 @@ export async function runVerificationFaceTask(recognizer: FaceRecognizer, file: 
   try {
     const image = await loadImage(file, { maxPixels: options.maxPixels });
     const lowest = options.lowScoreThreshold ?? 0.2;
-    const candidates = await recognizer.faceLocations(image, { minScore: lowest > 0 ? lowest : NORMAL_THRESHOLD });
-    const strong = candidates.filter((d) => d.score >= NORMAL_THRESHOLD);
-    const pool = strong.length > 0 ? strong : candidates;
+    // Normal detection first (its zoom-out pass catches close-ups); only when it finds nothing, accept weaker faces.
+    const strong = await recognizer.faceLocations(image, { minScore: NORMAL_THRESHOLD });
+    const weak = strong.length === 0 && lowest > 0 ? await recognizer.faceLocations(image, { minScore: lowest, zoomOut: 'always' }) : [];
+    const pool = strong.length > 0 ? strong : weak;
     let box: FaceBox;
     let source: SubjectSource;
     let score: number | undefined;
