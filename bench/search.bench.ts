@@ -1,16 +1,19 @@
 /**
  * npm run bench:search — exact top-5 search in FaceIndex over galleries of 10k,
- * 100k and 1M random unit 128-d vectors (seeded PRNG), single-threaded:
- * median ms per query for `search` (one query at a time) and for `searchBatch`
- * (batches of 32, time per query), plus `identify`; memory per stored face (the
- * typed storage and the process RSS delta). Checks that batch results equal
- * single results and, on the smallest gallery, brute force.
+ * 100k and 1M random unit 128-d vectors (seeded PRNG), single-threaded, both
+ * ways in the same run on the same index: the float32 scan (`scan: 'float32'`,
+ * the peer) and the two-stage int8-prefilter search (the default). Median ms per
+ * query for `search` (one query at a time; the two alternate query by query),
+ * for `searchBatch` (batches of 32, time per query) and for `identify`; float32
+ * re-checks per query; memory per stored face (the typed storage and the process
+ * RSS delta). Every query's results must be identical both ways (and batch =
+ * single, and on the smallest gallery = brute force), else the bench throws.
  * Writes bench-results/search.md. Sizes can be given: `npm run bench:search -- 10000 100000`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { FaceIndex, type IndexableFace } from '../src/match/face-index.js';
 import { euclideanDistance } from '../src/match/face-distance.js';
@@ -58,6 +61,11 @@ function time<T>(fn: () => T): [T, number] {
 
 const rows: (string | number)[][] = [];
 const notes: string[] = [];
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadBefore = load();
+const same = (what: string, a: unknown, b: unknown) => {
+  if (!isDeepStrictEqual(a, b)) throw new Error(`${what} differ`);
+};
 for (const size of SIZES) {
   gc();
   const rss0 = process.memoryUsage().rss;
@@ -74,27 +82,42 @@ for (const size of SIZES) {
   gc();
   const rssDelta = process.memoryUsage().rss - rss0;
   const queries = Array.from({ length: QUERIES }, unitVectors(size + 17));
+  const f32 = { scan: 'float32' } as const;
 
-  // Warm up (WASM tier-up), then time each single query.
-  for (let i = 0; i < 5; i++) index.search(queries[i]!);
+  // Warm up (WASM tier-up), then time each single query both ways, alternating.
+  for (let i = 0; i < 5; i++) index.search(queries[i]!), index.search(queries[i]!, 5, f32);
   const single: ReturnType<FaceIndex['search']>[] = [];
-  const singleMs = queries.map((q) => {
-    const [r, ms] = time(() => index.search(q, 5));
-    single.push(r);
-    return ms;
-  });
-  const batchRuns = size >= 1_000_000 ? 3 : 5;
-  const batchMs: number[] = [];
-  let batch: ReturnType<FaceIndex['searchBatch']> = [];
-  for (let i = 0; i < batchRuns; i++) {
-    const [r, ms] = time(() => index.searchBatch(queries.slice(0, BATCH), 5));
-    batch = r;
-    batchMs.push(ms / BATCH);
+  const scanMs: number[] = [], twoStageMs: number[] = [];
+  const checks0 = index.exactChecks;
+  for (const [i, q] of queries.entries()) {
+    const [want, ms0] = time(() => index.search(q, 5, f32));
+    const [got, ms1] = time(() => index.search(q, 5));
+    same(`search results for query ${i}`, got, want);
+    scanMs.push(ms0);
+    twoStageMs.push(ms1);
+    single.push(got);
   }
-  const identifyMs = queries.slice(0, 20).map((q) => time(() => index.identify(q))[1]);
+  const checksPerQuery = (index.exactChecks - checks0) / QUERIES;
 
-  // Correctness: batched = single, and (small gallery) = brute force.
-  if (!isDeepStrictEqual(batch, single.slice(0, BATCH))) throw new Error(`searchBatch differs from search at size ${size}`);
+  const batchRuns = size >= 1_000_000 ? 3 : 5;
+  const batchScanMs: number[] = [], batchTwoStageMs: number[] = [];
+  for (let i = 0; i < batchRuns; i++) {
+    const [want, ms0] = time(() => index.searchBatch(queries.slice(0, BATCH), 5, f32));
+    const [got, ms1] = time(() => index.searchBatch(queries.slice(0, BATCH), 5));
+    same('searchBatch (float32 scan) and search', want, single.slice(0, BATCH));
+    same('searchBatch (two-stage) and search', got, single.slice(0, BATCH));
+    batchScanMs.push(ms0 / BATCH);
+    batchTwoStageMs.push(ms1 / BATCH);
+  }
+  const identifyScanMs: number[] = [], identifyTwoStageMs: number[] = [];
+  for (const [i, q] of queries.slice(0, 20).entries()) {
+    const [want, ms0] = time(() => index.identify(q, f32));
+    const [got, ms1] = time(() => index.identify(q));
+    same(`identify results for query ${i}`, got, want);
+    identifyScanMs.push(ms0);
+    identifyTwoStageMs.push(ms1);
+  }
+
   if (keep.length) {
     for (const [i, q] of queries.entries()) {
       const want = keep
@@ -102,33 +125,59 @@ for (const size of SIZES) {
         .sort((a, b) => a.d - b.d)
         .slice(0, 5)
         .map((x) => x.id);
-      if (!isDeepStrictEqual(single[i]!.map((h) => h.faceId), want)) throw new Error(`search differs from brute force for query ${i}`);
+      same(`search and brute force for query ${i}`, single[i]!.map((h) => h.faceId), want);
     }
-    notes.push(`${size.toLocaleString('en')}: search = brute force for all ${QUERIES} queries`);
+    notes.push(`${size.toLocaleString('en')}: search = brute force (float64 distances) for all ${QUERIES} queries`);
   }
-  notes.push(`${size.toLocaleString('en')}: searchBatch = search for all ${BATCH} queries`);
+  notes.push(`${size.toLocaleString('en')}: two-stage = float32 scan (same faces, same distances) for all ${QUERIES} searches, ${batchRuns}×${BATCH} batched, 20 identify; searchBatch = search`);
 
+  const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(1)}×`;
   rows.push([
     size.toLocaleString('en'),
-    index.kernel,
-    fmt(median(singleMs)),
-    fmt(median(batchMs)),
-    fmt(median(identifyMs)),
+    fmt(median(scanMs)),
+    fmt(median(twoStageMs)),
+    ratio(scanMs, twoStageMs),
+    fmt(median(batchScanMs)),
+    fmt(median(batchTwoStageMs)),
+    ratio(batchScanMs, batchTwoStageMs),
+    fmt(median(identifyScanMs)),
+    fmt(median(identifyTwoStageMs)),
+    checksPerQuery.toFixed(1),
     `${(buildMs / 1000).toFixed(1)} s`,
     index.bytesPerFace,
     (index.storageBytes / size).toFixed(0),
     (rssDelta / size).toFixed(0),
   ]);
-  console.log(`${size}: single ${fmt(median(singleMs))} ms, batch ${fmt(median(batchMs))} ms/query, identify ${fmt(median(identifyMs))} ms`);
+  console.log(
+    `${size}: search ${fmt(median(scanMs))} → ${fmt(median(twoStageMs))} ms, batch ${fmt(median(batchScanMs))} → ${fmt(median(batchTwoStageMs))} ms/query, identify ${fmt(median(identifyScanMs))} → ${fmt(median(identifyTwoStageMs))} ms (load ${load()})`,
+  );
 }
 
-const header = ['faces', 'kernel', 'search ms/query (median)', `searchBatch(${BATCH}) ms/query (median)`, 'identify ms/query', 'build', 'bytes/face (row+id+person)', 'bytes/face (allocated)', 'bytes/face (RSS Δ)'];
+const header = [
+  'faces',
+  'search: float32 scan ms/q',
+  'search: two-stage ms/q',
+  'speed-up',
+  `batch(${BATCH}): float32 scan ms/q`,
+  `batch(${BATCH}): two-stage ms/q`,
+  'speed-up',
+  'identify: float32 scan ms/q',
+  'identify: two-stage ms/q',
+  'float32 re-checks/q',
+  'build',
+  'bytes/face (stored)',
+  'bytes/face (allocated)',
+  'bytes/face (RSS Δ)',
+];
 const table = markdownTable(header, rows);
 const report = [
   '# FaceIndex search benchmark',
   '',
-  `Exact top-5, ${DIM}-d random unit vectors (seeded), single-threaded, ${QUERIES} queries; ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString()}.`,
-  'Allocated bytes/face include the doubling slack and the fixed scratch; RSS Δ includes the JS heap after GC.',
+  `Exact top-5, ${DIM}-d random unit vectors (seeded), single-threaded, ${QUERIES} queries, medians; ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'} shared with other work (load average ${loadBefore} before, ${load()} after), Node ${process.version}, ${new Date().toISOString()}.`,
+  '',
+  '- float32 scan: every float32 row through the WASM SIMD f32x4 kernel (the previous search, `scan: \'float32\'`).',
+  '- two-stage (default): int8 codes scanned with the WASM SIMD i8 kernel, candidates kept by a proven error bound, re-checked on the float32 rows; same index, same run.',
+  '- bytes/face (stored): float32 row 512 + int8 row 128 + ‖codes‖² 4 + error norm 4 + id 8 + person 4. Allocated adds the doubling slack and the fixed scratch; RSS Δ includes the JS heap after GC.',
   '',
   table,
   '',

@@ -150,7 +150,7 @@ export const DEFAULT_ENCODE_OPTIONS: Readonly<Required<EncodeOptions>> = { align
 
 function encodeOptions(options: EncodeOptions) {
   return {
-    alignment: checkChoice('alignment', options.alignment ?? DEFAULT_ENCODE_OPTIONS.alignment, ['dlib', 'face-api'] as const),
+    alignment: checkChoice('alignment', options.alignment ?? DEFAULT_ENCODE_OPTIONS.alignment, ['dlib', 'face-api', 'dlib+face-api'] as const),
     numJitters: checkNumber('numJitters', options.numJitters ?? DEFAULT_ENCODE_OPTIONS.numJitters, { min: 1, max: 100, integer: true }),
     flip: options.flip ?? DEFAULT_ENCODE_OPTIONS.flip,
   };

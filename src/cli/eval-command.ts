@@ -122,6 +122,7 @@ export async function runEval(argv: string[], ctx: CommandContext): Promise<numb
       { name: 'dlib chip, no flip', options: { ...base, alignment: 'dlib', flip: false } },
       { name: 'face-api crop + flip', options: { ...base, alignment: 'face-api', flip: true } },
       { name: 'face-api crop, no flip', options: { ...base, alignment: 'face-api', flip: false } },
+      { name: 'dlib + face-api chips + flip', options: { ...base, alignment: 'dlib+face-api', flip: true } },
     );
   }
 

@@ -13,10 +13,14 @@ import { faceApiCrop } from './face-api-crop.js';
 import { jitterChip } from './jitter.js';
 import { DESCRIPTOR_INPUT, DESCRIPTOR_OUTPUT, faceRecognitionConverter } from './resnet-graph.js';
 
-export const ALIGNMENTS = ['dlib', 'face-api'] as const;
-/** 'dlib': 5-point similarity-aligned chip (eyes level); 'face-api': face-api's axis-aligned crop (bit-for-bit its descriptors). */
+export const ALIGNMENTS = ['dlib', 'face-api', 'dlib+face-api'] as const;
+/**
+ * 'dlib': 5-point similarity-aligned chip (eyes level); 'face-api': face-api's
+ * axis-aligned crop (bit-for-bit its descriptors); 'dlib+face-api': the average
+ * of both chips' descriptors (test-time augmentation over two alignments).
+ */
 export type Alignment = (typeof ALIGNMENTS)[number];
-export const DEFAULT_ALIGNMENT: Alignment = 'dlib';
+export const DEFAULT_ALIGNMENT: Exclude<Alignment, 'dlib+face-api'> = 'dlib';
 
 export interface FaceEncoderOptions {
   /** ORT intra-op threads for one run (default 1). */
@@ -47,7 +51,7 @@ export function assertAlignment(alignment: unknown): asserts alignment is Alignm
 }
 
 /** The 150×150 chip of one face with the chosen alignment. */
-export function extractFaceChip(image: RgbImage, landmarks: readonly Point[], alignment: Alignment = DEFAULT_ALIGNMENT): FaceChip {
+export function extractFaceChip(image: RgbImage, landmarks: readonly Point[], alignment: Exclude<Alignment, 'dlib+face-api'> = DEFAULT_ALIGNMENT): FaceChip {
   assertAlignment(alignment);
   return alignment === 'dlib' ? dlibChip(image, landmarks) : faceApiCrop(image, landmarks);
 }
@@ -76,7 +80,7 @@ export class FaceEncoder {
   }
 
   /** Chips for every face of one image (throws on bad landmarks or an unknown alignment). */
-  extractChips(image: RgbImage, landmarks: readonly (readonly Point[])[], alignment: Alignment = DEFAULT_ALIGNMENT): FaceChip[] {
+  extractChips(image: RgbImage, landmarks: readonly (readonly Point[])[], alignment: Exclude<Alignment, 'dlib+face-api'> = DEFAULT_ALIGNMENT): FaceChip[] {
     assertAlignment(alignment);
     if (!Array.isArray(landmarks)) throw new Error('landmarks must be an array with one 68-point array per face');
     return landmarks.map((face) => extractFaceChip(image, face, alignment));
@@ -84,8 +88,13 @@ export class FaceEncoder {
 
   /** One descriptor per face, in the order of `landmarks` (one 68-point array per face). */
   async encode(image: RgbImage, landmarks: readonly (readonly Point[])[], options: EncodeOptions = {}): Promise<FaceEncoding[]> {
-    const chips = this.extractChips(image, landmarks, options.alignment ?? DEFAULT_ALIGNMENT);
-    return this.encodeChips(chips, options);
+    const alignment = options.alignment ?? DEFAULT_ALIGNMENT;
+    assertAlignment(alignment);
+    if (alignment !== 'dlib+face-api') return this.encodeChips(this.extractChips(image, landmarks, alignment), options);
+    // Both chips of every face in one batch, then each face's two descriptors averaged.
+    const both = await this.encodeChips([...this.extractChips(image, landmarks, 'dlib'), ...this.extractChips(image, landmarks, 'face-api')], options);
+    const n = landmarks.length;
+    return both.slice(0, n).map((a, i) => a.map((v, k) => (v + both[n + i]![k]!) / 2));
   }
 
   /**

@@ -296,6 +296,33 @@ export function runGalleryContract(name: string, open: () => Promise<GalleryStor
       assert.deepEqual((await store.listPersons()).map((p) => [p.name, p.faceCount]), [['Ann', 1], ['Bob', 2]]);
     });
 
+    withStore('thumbnails round-trip: addFaces → listFaces → export (base64) → import, byte-exact; absent means null', async (store) => {
+      const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff), 0xff, 0xd9]);
+      const r = await store.addFaces('Ann', [testFace(1, { thumbnail: jpeg }), testFace(2)], MODEL_A);
+      assert.deepEqual([...(r.added[0]!.thumbnail ?? [])], [...jpeg]);
+      assert.equal(r.added[1]!.thumbnail ?? null, null);
+      const listed = await store.listFaces('Ann');
+      assert.ok(listed[0]!.thumbnail instanceof Uint8Array);
+      assert.deepEqual([...listed[0]!.thumbnail!], [...jpeg]);
+      assert.equal(listed[1]!.thumbnail ?? null, null);
+      const exported = JSON.parse(JSON.stringify(await store.exportGallery())) as GalleryExport;
+      assert.equal(exported.persons[0]!.faces[0]!.thumbnail, Buffer.from(jpeg).toString('base64'));
+      assert.equal('thumbnail' in exported.persons[0]!.faces[1]!, false, 'no thumbnail: no field');
+      const other = await open();
+      try {
+        await other.importGallery(exported);
+        const back = await other.listFaces('Ann');
+        assert.deepEqual([...back[0]!.thumbnail!], [...jpeg]);
+        assert.equal(back[1]!.thumbnail ?? null, null);
+      } finally {
+        await other.close();
+      }
+      await assert.rejects(store.addFaces('Bob', [testFace(3, { thumbnail: 'jpeg' as never })], MODEL_A), isCode('INVALID_ARGUMENT', /faces\[0\]\.thumbnail/));
+      const broken = structuredClone(exported);
+      broken.persons[0]!.faces[0]!.thumbnail = 'not base64!';
+      await assert.rejects(store.importGallery(broken), isCode('INVALID_ARGUMENT', /persons\[0\]\.faces\[0\]\.thumbnail/));
+    });
+
     withStore('an empty gallery exports and imports as empty', async (store) => {
       const exported = await store.exportGallery();
       assert.equal(exported.modelId, null);

@@ -6,7 +6,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { FacerecError, invalidArgument } from '../errors.js';
 import type { GalleryExport } from './gallery-store.js';
-import { bytesToEmbedding, checkBox, checkEmbedding, checkLandmarks, checkModelId, checkSha256, embeddingToBytes, normalizePersonName } from './gallery-validation.js';
+import { bytesToEmbedding, checkBox, checkEmbedding, checkLandmarks, checkModelId, checkSha256, checkThumbnail, embeddingToBytes, normalizePersonName } from './gallery-validation.js';
 
 export type { GalleryExport } from './gallery-store.js';
 
@@ -21,6 +21,18 @@ export function decodeEmbedding(b64: unknown, field: string): Float32Array {
     throw invalidArgument(field, 'base64 of little-endian float32 values', typeof b64 === 'string' && b64.length > 40 ? `${b64.slice(0, 40)}…` : b64);
   }
   return checkEmbedding(bytesToEmbedding(Buffer.from(b64, 'base64'), field), field);
+}
+
+/** A face thumbnail (JPEG bytes) as stored in export files: base64. */
+export function encodeThumbnail(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+export function decodeThumbnail(b64: unknown, field: string): Uint8Array {
+  if (typeof b64 !== 'string' || b64.length === 0 || b64.length % 4 !== 0 || !BASE64.test(b64)) {
+    throw invalidArgument(field, 'base64 of JPEG bytes or null', typeof b64 === 'string' && b64.length > 40 ? `${b64.slice(0, 40)}…` : b64);
+  }
+  return checkThumbnail(new Uint8Array(Buffer.from(b64, 'base64')), field)!;
 }
 
 const isIsoDate = (v: unknown): v is string => typeof v === 'string' && v.length <= 64 && !Number.isNaN(Date.parse(v));
@@ -62,6 +74,8 @@ export function validateGalleryExport(data: unknown, label = 'gallery'): Gallery
       if (sourcePath !== null && typeof sourcePath !== 'string') throw invalidArgument(at(`${ff}.sourcePath`), 'a string or null', sourcePath);
       const quality = face.quality ?? null;
       if (quality !== null && (typeof quality !== 'number' || !Number.isFinite(quality))) throw invalidArgument(at(`${ff}.quality`), 'a finite number or null', quality);
+      const thumbnail = face.thumbnail ?? null;
+      if (thumbnail !== null) decodeThumbnail(thumbnail, at(`${ff}.thumbnail`));
       return {
         embedding: face.embedding as string,
         createdAt: face.createdAt,
@@ -70,6 +84,7 @@ export function validateGalleryExport(data: unknown, label = 'gallery'): Gallery
         box: checkBox(face.box, at(`${ff}.box`)),
         landmarks: checkLandmarks(face.landmarks, at(`${ff}.landmarks`)),
         quality,
+        ...(thumbnail !== null ? { thumbnail: thumbnail as string } : {}),
       };
     });
     return { name, createdAt: person.createdAt, faces };

@@ -26,6 +26,8 @@ export interface FaceRecord {
   landmarks: Point[] | null;
   quality: number | null;
   createdAt: string;
+  /** A small JPEG of the face crop (about 112 px square) for user interfaces; null or absent when none was stored. */
+  thumbnail?: Uint8Array | null;
 }
 
 export interface NewFace {
@@ -35,6 +37,8 @@ export interface NewFace {
   box?: FaceBox | null;
   landmarks?: Point[] | null;
   quality?: number | null;
+  /** A small JPEG of the face crop (about 112 px square), optional. */
+  thumbnail?: Uint8Array | null;
 }
 
 export interface AddFacesResult {
@@ -57,7 +61,12 @@ export interface GalleryExport {
   persons: {
     name: string;
     createdAt: string;
-    faces: (Omit<NewFace, 'embedding'> & { embedding: string /* base64 of little-endian float32 */; createdAt: string })[];
+    faces: (Omit<NewFace, 'embedding' | 'thumbnail'> & {
+      embedding: string /* base64 of little-endian float32 */;
+      createdAt: string;
+      /** base64 of the JPEG thumbnail; absent when the face has none. */
+      thumbnail?: string | null;
+    })[];
   }[];
 }
 

@@ -81,6 +81,18 @@ export interface CheckedFace {
   box: FaceBox | null;
   landmarks: Point[] | null;
   quality: number | null;
+  thumbnail: Uint8Array | null;
+}
+
+/** At most 256 KB: a thumbnail is a small JPEG, not a photo. */
+export const MAX_THUMBNAIL_BYTES = 256 * 1024;
+
+export function checkThumbnail(v: unknown, field: string): Uint8Array | null {
+  if (v === undefined || v === null) return null;
+  if (!(v instanceof Uint8Array) || v.length === 0 || v.length > MAX_THUMBNAIL_BYTES) {
+    throw invalidArgument(field, `JPEG bytes (a non-empty Uint8Array of at most ${MAX_THUMBNAIL_BYTES} bytes) or null`, v instanceof Uint8Array ? `${v.length} bytes` : v);
+  }
+  return v;
 }
 
 /** Validates a NewFace (field names prefixed by `field`, e.g. "faces[2]"). */
@@ -98,6 +110,7 @@ export function checkNewFace(f: unknown, field: string, dimension?: number | nul
     box: checkBox(face.box, `${field}.box`),
     landmarks: checkLandmarks(face.landmarks, `${field}.landmarks`),
     quality,
+    thumbnail: checkThumbnail(face.thumbnail, `${field}.thumbnail`),
   };
 }
 

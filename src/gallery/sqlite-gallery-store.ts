@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { FacerecError, invalidArgument } from '../errors.js';
 import type { FaceBox, Point } from '../types.js';
-import { decodeEmbedding, encodeEmbedding, validateGalleryExport } from './gallery-file.js';
+import { decodeEmbedding, decodeThumbnail, encodeEmbedding, encodeThumbnail, validateGalleryExport } from './gallery-file.js';
 import type { AddFacesResult, FaceRecord, GalleryExport, GalleryStore, NewFace, PersonRecord } from './gallery-store.js';
 import { bytesToEmbedding, checkModelId, checkNewFace, embeddingToBytes, modelMismatch, normalizePersonName, type CheckedFace } from './gallery-validation.js';
 
@@ -43,6 +43,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX faces_source_sha256 ON faces(source_sha256);
    CREATE INDEX faces_person_id ON faces(person_id);
    PRAGMA application_id = ${APPLICATION_ID};`,
+  // v2: a small JPEG of the face crop, for user interfaces (optional).
+  `ALTER TABLE faces ADD COLUMN thumbnail BLOB;`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -65,6 +67,7 @@ interface FaceRow {
   landmarks: string | null;
   quality: number | null;
   created_at: string;
+  thumbnail: Buffer | null;
 }
 interface PersonRow {
   id: number;
@@ -74,7 +77,7 @@ interface PersonRow {
 }
 
 const FACE_SELECT = `SELECT f.id, f.person_id, p.name AS person_name, f.embedding, f.model_id, f.source_path, f.source_sha256,
-  f.box, f.landmarks, f.quality, f.created_at FROM faces f JOIN persons p ON p.id = f.person_id`;
+  f.box, f.landmarks, f.quality, f.created_at, f.thumbnail FROM faces f JOIN persons p ON p.id = f.person_id`;
 const PERSON_SELECT = `SELECT p.id, p.name, p.created_at, (SELECT count(*) FROM faces f WHERE f.person_id = p.id) AS face_count FROM persons p`;
 
 const toPerson = (r: PersonRow): PersonRecord => ({ id: r.id, name: r.name, createdAt: r.created_at, faceCount: r.face_count });
@@ -90,6 +93,7 @@ const toFace = (r: FaceRow): FaceRecord => ({
   landmarks: r.landmarks === null ? null : (JSON.parse(r.landmarks) as Point[]),
   quality: r.quality,
   createdAt: r.created_at,
+  thumbnail: r.thumbnail === null ? null : new Uint8Array(r.thumbnail),
 });
 
 const sqliteCode = (e: unknown): string => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : '');
@@ -309,6 +313,7 @@ export class SqliteGalleryStore implements GalleryStore {
               landmarks: f.landmarks,
               quality: f.quality,
               createdAt: f.createdAt,
+              ...(f.thumbnail ? { thumbnail: encodeThumbnail(f.thumbnail) } : {}),
             })),
           })),
         };
@@ -335,7 +340,8 @@ export class SqliteGalleryStore implements GalleryStore {
         const faces = p.faces.map((f, j) => {
           const embedding = decodeEmbedding(f.embedding, `import: persons[${i}].faces[${j}].embedding`);
           if (dim !== null && embedding.length !== dim) throw invalidArgument(`import: persons[${i}].faces[${j}].embedding`, `an embedding of length ${dim} (the gallery's dimension)`, `length ${embedding.length}`);
-          return { embedding, sourcePath: f.sourcePath ?? null, sourceSha256: f.sourceSha256 ?? null, box: f.box ?? null, landmarks: f.landmarks ?? null, quality: f.quality ?? null, createdAt: f.createdAt };
+          const thumbnail = f.thumbnail ? decodeThumbnail(f.thumbnail, `import: persons[${i}].faces[${j}].thumbnail`) : null;
+          return { embedding, sourcePath: f.sourcePath ?? null, sourceSha256: f.sourceSha256 ?? null, box: f.box ?? null, landmarks: f.landmarks ?? null, quality: f.quality ?? null, thumbnail, createdAt: f.createdAt };
         });
         const r = this.#insertFaces(db, p.name, faces, checked.modelId!, p.createdAt);
         if (r.added.length > 0) result.persons++;
@@ -422,11 +428,11 @@ export class SqliteGalleryStore implements GalleryStore {
     }
     const personId = existing?.id ?? Number(db.prepare(`INSERT INTO persons (name, created_at) VALUES (?, ?)`).run(name, personCreatedAt ?? now).lastInsertRowid);
     const insert = db.prepare(
-      `INSERT INTO faces (person_id, embedding, model_id, source_path, source_sha256, box, landmarks, quality, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO faces (person_id, embedding, model_id, source_path, source_sha256, box, landmarks, quality, created_at, thumbnail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const ids = fresh.map((f) =>
       Number(
-        insert.run(personId, embeddingToBytes(f.embedding), modelId, f.sourcePath, f.sourceSha256, f.box && JSON.stringify(f.box), f.landmarks && JSON.stringify(f.landmarks), f.quality, f.createdAt ?? now)
+        insert.run(personId, embeddingToBytes(f.embedding), modelId, f.sourcePath, f.sourceSha256, f.box && JSON.stringify(f.box), f.landmarks && JSON.stringify(f.landmarks), f.quality, f.createdAt ?? now, f.thumbnail && Buffer.from(f.thumbnail.buffer, f.thumbnail.byteOffset, f.thumbnail.byteLength))
           .lastInsertRowid,
       ),
     );

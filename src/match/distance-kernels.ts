@@ -2,16 +2,17 @@
  * Squared-distance kernels for FaceIndex: a tiny hand-assembled WebAssembly SIMD
  * module (no build step; the WAT is in the comments) and a plain JS fallback.
  *
- *   f32dists(q, nq, base, n, rowBytes, out)  float32 rows and queries:
+ *   f32dists(q, nq, base, n, rowBytes, out, _)  float32 rows and queries:
  *       out[i·n + r] = Σ(q_i − row_r)² as float32 (f32x4, 4 accumulators).
- *   i8dists(q, nq, base, n, dim, out)        int8 rows, int16 queries (|codes| ≤ 127):
- *       out[i·n + r] = Σ(q_i − row_r)² as int32, exact — rows are read with
- *       v128.load8x8_s (sign-extending to i16x8), differences fit i16 and
- *       i32x4.dot_i16x8_s squares and pair-sums them without overflow.
+ *   i8dists(q, nq, base, n, dim, out, norms)    int8 rows, int16 queries (|codes| ≤ 127):
+ *       out[i·n + r] = norms[r] − 2·q_i·row_r as int32, exact, where norms[r] = ‖row_r‖²;
+ *       adding ‖q_i‖² gives the exact ‖q_i − row_r‖². Rows are read with
+ *       v128.load8x8_s (sign-extending to i16x8) and i32x4.dot_i16x8_s multiplies
+ *       and pair-sums without overflow: 3 instructions per 8 elements.
  *
  * Arguments are byte offsets into the instance's own memory. Rows outer, queries
  * inner: a row is loaded from memory once and reused for the whole block of queries.
- * `dim` (or rowBytes/4) must be a positive multiple of 16.
+ * rowBytes/4 must be a positive multiple of 16, dim (i8dists) of 32.
  */
 
 const uleb = (v: number): number[] => {
@@ -30,17 +31,17 @@ const str = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.
 const I32 = 0x7f, V128 = 0x7b;
 const get = (i: number) => [0x20, i], set = (i: number) => [0x21, i], tee = (i: number) => [0x22, i];
 const i32 = (v: number) => (v < 64 ? [0x41, v] : [0x41, v & 0x7f | 0x80, v >> 7]); // signed LEB, v < 8192
-const add = 0x6a, mul = 0x6c, shl = 0x74, geU = 0x4f, ltU = 0x49, f32add = 0x92;
+const add = 0x6a, sub = 0x6b, mul = 0x6c, shl = 0x74, geU = 0x4f, ltU = 0x49, f32add = 0x92;
 const simd = (op: number) => [0xfd, ...uleb(op)];
 const zero = (local: number) => [...simd(0x0c), ...new Array<number>(16).fill(0), ...set(local)]; // v128.const 0
 
-// Both functions: params q nq base n stride out; locals r qi j row qp (i32), then v128s.
-const [Q, NQ, BASE, N, STRIDE, OUT, R, QI, J, ROW, QP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+// Both functions: params q nq base n stride out norms; locals r qi j row qp k (i32), then v128s.
+const [Q, NQ, BASE, N, STRIDE, OUT, NORMS, R, QI, J, ROW, QP, K] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
 /** The shared loop nest; `inner` accumulates one row×query pair, `store` writes it to the i32 address on the stack. */
 function rowsByQueries(v128Locals: number, init: number[], inner: number[], store: number[], qStride: number[]): number[] {
   return [
-    2, 5, I32, v128Locals, V128, // locals
+    2, 6, I32, v128Locals, V128, // locals
     0x02, 0x40, 0x03, 0x40, //                block ;; loop R
     ...get(R), ...get(N), geU, 0x0d, 1, //      br_if r >= n → exit
     ...get(BASE), ...get(R), ...get(STRIDE), mul, add, ...set(ROW), // row = base + r*stride
@@ -48,8 +49,7 @@ function rowsByQueries(v128Locals: number, init: number[], inner: number[], stor
     0x02, 0x40, 0x03, 0x40, //                  block ;; loop QI
     ...get(QI), ...get(NQ), geU, 0x0d, 1,
     ...init,
-    ...i32(0), ...set(J),
-    0x03, 0x40, ...inner, 0x0b, //              loop J (do-while: stride is a positive multiple of 16 elements)
+    0x03, 0x40, ...inner, 0x0b, //              loop J (do-while: a row is a positive multiple of the step)
     ...get(OUT), ...get(QI), ...get(N), mul, ...get(R), add, ...i32(2), shl, add, // &out[qi*n + r]
     ...store,
     ...get(QI), ...i32(1), add, ...set(QI), ...get(QP), ...qStride, add, ...set(QP),
@@ -61,7 +61,7 @@ function rowsByQueries(v128Locals: number, init: number[], inner: number[], stor
 }
 
 function f32Body(): number[] {
-  const [A0, A1, A2, A3, D] = [11, 12, 13, 14, 15];
+  const [A0, A1, A2, A3, D] = [13, 14, 15, 16, 17];
   const inner = [
     ...[A0, A1, A2, A3].flatMap((a, u) => [
       ...get(QP), ...get(J), add, ...simd(0x00), 4, ...uleb(16 * u), // v128.load q[j + 4u ..]
@@ -77,34 +77,37 @@ function f32Body(): number[] {
     ...get(A0), ...simd(0x1f), 2, ...get(A0), ...simd(0x1f), 3, f32add, f32add,
     0x38, 2, 0, //                                f32.store
   ];
-  return rowsByQueries(5, [A0, A1, A2, A3].flatMap(zero), inner, store, get(STRIDE));
+  return rowsByQueries(5, [...[A0, A1, A2, A3].flatMap(zero), ...i32(0), ...set(J)], inner, store, get(STRIDE));
 }
 
 function i8Body(): number[] {
-  const [A0, A1, D] = [11, 12, 13];
-  const inner = [
-    ...[A0, A1].flatMap((a, u) => [
-      ...get(ROW), ...get(J), add, ...simd(0x01), 3, ...uleb(8 * u), // v128.load8x8_s row[j + 8u ..] → i16x8
-      ...get(QP), ...get(J), ...get(J), add, add, ...simd(0x00), 4, ...uleb(16 * u), // v128.load q16[j + 8u ..]
-      ...simd(0x91), ...tee(D), ...get(D), ...simd(0xba), // d = x − q (i16x8.sub); i32x4.dot_i16x8_s(d, d)
-      ...get(a), ...simd(0xae), ...set(a), //     acc_u += (i32x4.add)
+  const [A0, A1, A2, A3] = [13, 14, 15, 16];
+  const inner = [ // j: row pointer, k: query pointer; 32 elements per iteration
+    ...[A0, A1, A2, A3].flatMap((a, u) => [
+      ...get(J), ...simd(0x01), 3, ...uleb(8 * u), //  v128.load8x8_s row[.. + 8u] → i16x8
+      ...get(K), ...simd(0x00), 4, ...uleb(16 * u), // v128.load q16[.. + 8u]
+      ...simd(0xba), ...get(a), ...simd(0xae), ...set(a), // acc_u += i32x4.dot_i16x8_s
     ]),
-    ...get(J), ...i32(16), add, ...tee(J), ...get(STRIDE), ltU, 0x0d, 0,
+    ...get(K), ...i32(64), add, ...set(K),
+    ...get(J), ...i32(32), add, ...tee(J), ...get(ROW), ...get(STRIDE), add, ltU, 0x0d, 0,
   ];
   const store = [
-    ...get(A0), ...get(A1), ...simd(0xae), ...set(A0),
+    ...get(NORMS), ...get(R), ...i32(2), shl, add, 0x28, 2, 0, // norms[r] (i32.load)
+    ...get(A0), ...get(A1), ...simd(0xae), ...get(A2), ...get(A3), ...simd(0xae), ...simd(0xae), ...set(A0),
     ...get(A0), ...simd(0x1b), 0, ...get(A0), ...simd(0x1b), 1, add, // i32x4.extract_lane
     ...get(A0), ...simd(0x1b), 2, ...get(A0), ...simd(0x1b), 3, add, add,
+    ...i32(1), shl, sub, //                       norms[r] − 2·dot
     0x36, 2, 0, //                                i32.store
   ];
-  return rowsByQueries(3, [A0, A1].flatMap(zero), inner, store, [...get(STRIDE), ...i32(1), shl]); // q16 stride = 2·dim bytes
+  const init = [...[A0, A1, A2, A3].flatMap(zero), ...get(ROW), ...set(J), ...get(QP), ...set(K)];
+  return rowsByQueries(4, init, inner, store, [...get(STRIDE), ...i32(1), shl]); // q16 stride = 2·dim bytes
 }
 
 function moduleBytes(): Uint8Array {
   const bodies = [f32Body(), i8Body()];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
+    ...section(1, [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0]),
     ...section(3, [2, 0, 0]),
     ...section(5, [1, 0x01, ...uleb(1), ...uleb(65536)]),
     ...section(7, [3, ...str('memory'), 0x02, 0, ...str('f32dists'), 0x00, 0, ...str('i8dists'), 0x00, 1]),
@@ -124,7 +127,7 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-type WasmKernel = (q: number, nq: number, base: number, n: number, stride: number, out: number) => void;
+type WasmKernel = (q: number, nq: number, base: number, n: number, stride: number, out: number, norms: number) => void;
 export interface SimdKernels {
   /** This instance's own memory (up to 4 GiB); the kernels' offsets point into it. */
   memory: WasmMemory;

@@ -31,6 +31,8 @@ for (const kernel of ['wasm-simd', 'js'] as const) {
       const faces = randomFaces(3000, dim, dim);
       const index = FaceIndex.fromRecords(faces, { kernel });
       assert.equal(index.kernel, kernel === 'wasm-simd' && dim % 16 === 0 ? 'wasm-simd' : 'js');
+      assert.equal(index.quantized, index.kernel === 'wasm-simd');
+      assert.equal(index.bytesPerFace, index.quantized ? 128 * 4 + 128 + 4 + 4 + 8 + 4 : dim * 4 + 8 + 4);
       assert.equal(index.size, 3000);
       assert.equal(index.dimension, dim);
       const queries = randomFaces(40, dim, 7).map((f) => f.embedding);
@@ -48,6 +50,134 @@ for (const kernel of ['wasm-simd', 'js'] as const) {
     }
   });
 }
+
+// ---------------------------------------------------------------------------
+// The two-stage (int8 prefilter + float32 re-check) search must return exactly
+// what the float32 scan returns. The reference below redoes the SIMD kernel's
+// float32 arithmetic in JS (Math.fround after each operation gives the float32
+// result), so distances are compared bit for bit, ties broken by insertion order.
+
+const f32 = Math.fround;
+/** Σ(q−x)² as the f32x4 kernel computes it: 16 lane sums, then (a0+a1)+(a2+a3) lane-wise, then (l0+l1)+(l2+l3). */
+function kernelDist2(q: Float32Array, x: Float32Array): number {
+  const lane = new Array<number>(16).fill(0);
+  for (let j = 0; j < q.length; j += 16) {
+    for (let l = 0; l < 16; l++) {
+      const d = f32(q[j + l]! - x[j + l]!);
+      lane[l] = f32(lane[l]! + f32(d * d));
+    }
+  }
+  const s = [0, 1, 2, 3].map((m) => f32(f32(lane[m]! + lane[4 + m]!) + f32(lane[8 + m]! + lane[12 + m]!)));
+  return f32(f32(s[0]! + s[1]!) + f32(s[2]! + s[3]!));
+}
+const exactSearch = (faces: IndexableFace[], q: Float32Array, k: number) =>
+  faces
+    .map((f, row) => ({ row, d2: kernelDist2(q, f.embedding), f }))
+    .sort((a, b) => a.d2 - b.d2 || a.row - b.row)
+    .slice(0, k)
+    .map(({ d2, f }) => ({ faceId: f.id, personName: f.personName, distance: Math.sqrt(d2) }));
+/** identify's candidates: persons by their nearest face, ties by first enrolment. */
+function exactPersons(faces: IndexableFace[], q: Float32Array, topK: number) {
+  const best = new Map<string, number>();
+  for (const f of faces) best.set(f.personName, Math.min(best.get(f.personName) ?? Infinity, kernelDist2(q, f.embedding)));
+  const order = [...best.keys()];
+  return [...best]
+    .sort((a, b) => a[1] - b[1] || order.indexOf(a[0]) - order.indexOf(b[0]))
+    .slice(0, topK)
+    .map(([name, d2]) => ({ name, distance: Math.sqrt(d2) }));
+}
+
+/** Two-stage = float32 scan = the bit-exact reference, for search, searchBatch and identify. */
+function assertExact(faces: IndexableFace[], queries: Float32Array[], ks: number[], label: string) {
+  const index = FaceIndex.fromRecords(faces);
+  assert.ok(index.quantized, 'dimension 128 with WASM SIMD keeps an int8 copy');
+  for (const k of ks) {
+    const batch = index.searchBatch(queries, k);
+    assert.deepEqual(batch, index.searchBatch(queries, k, { scan: 'float32' }), `${label}: batch k=${k}`);
+    queries.forEach((q, i) => {
+      const want = exactSearch(faces, q, k);
+      assert.deepEqual(index.search(q, k), want, `${label}: query ${i}, k=${k}`);
+      assert.deepEqual(index.search(q, k, { scan: 'float32' }), want, `${label}: float32 scan, query ${i}, k=${k}`);
+      assert.deepEqual(batch[i], want, `${label}: searchBatch, query ${i}, k=${k}`);
+    });
+  }
+  for (const opts of [{}, { topK: 1 }, { topK: 40 }, { knn: 1 }, { knn: 7, topK: 3 }, { knn: 60, tolerance: 100 }]) {
+    const got = index.identifyBatch(queries, opts);
+    assert.deepEqual(got, index.identifyBatch(queries, { ...opts, scan: 'float32' }), `${label}: identify ${JSON.stringify(opts)}`);
+    queries.forEach((q, i) => assert.deepEqual(got[i]!.candidates, exactPersons(faces, q, opts.topK ?? 5), `${label}: identify candidates, query ${i}`));
+  }
+}
+
+test('two-stage search equals the float32 scan bit for bit on random data (k 1..100, batches, identify)', () => {
+  const faces = randomFaces(4000, 128, 21, 300);
+  const queries = [...randomFaces(30, 128, 22).map((f) => f.embedding), faces[7]!.embedding, faces[3999]!.embedding];
+  assertExact(faces, queries, [1, 5, 100], 'random');
+  const index = FaceIndex.fromRecords(faces);
+  index.searchBatch(queries, 5);
+  assert.ok(index.exactChecks < queries.length * 200, `the int8 bounds are tight: ${index.exactChecks} float32 re-checks for ${queries.length} queries over 4000 faces`);
+});
+
+test('two-stage search is exact on adversarial near-ties', () => {
+  const r = rng(99);
+  const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+  const unit = () => {
+    const v = Float32Array.from({ length: 128 }, gauss);
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  };
+  const q0 = unit().map((x) => x * 0.9);
+  const faces: IndexableFace[] = [];
+  const push = (personName: string, embedding: Float32Array) => faces.push({ id: 1 + faces.length, personName, embedding });
+  // A shell: 600 faces at the same real distance 0.3 from q0 (float32 rounding decides their order).
+  for (let i = 0; i < 600; i++) push(`shell${i % 40}`, Float32Array.from(unit(), (u, j) => q0[j]! + 0.3 * u));
+  // Exact duplicates: equal float32 distances, ranked by insertion order.
+  const dup = Float32Array.from(unit(), (u, j) => q0[j]! + 0.3 * u);
+  for (let i = 0; i < 50; i++) push(`dup${i % 7}`, dup);
+  // Perturbations far below the int8 step (0.5/127): identical codes, distinct float32 distances.
+  for (let i = 0; i < 300; i++) push(`tiny${i % 30}`, Float32Array.from(dup, (x) => x + (r() - 0.5) * 1e-4));
+  // Outliers beyond the ±0.5 code range (clamped codes, large error norms).
+  for (let i = 0; i < 100; i++) push(`big${i % 10}`, Float32Array.from(q0, (x) => x + (r() - 0.5) * 6 * (r() < 0.1 ? 1 : 0.05)));
+  // Near-duplicates of the queries, and filler.
+  push('near', Float32Array.from(q0, (x) => x + 1e-7));
+  push('same', q0);
+  for (let i = 0; i < 2000; i++) push(`far${i % 100}`, unit());
+  const queries = [q0, dup, faces[0]!.embedding, Float32Array.from(q0, (x) => x * 4), Float32Array.from(dup, (x) => x + 2e-5), faces[700]!.embedding];
+  assertExact(faces, queries, [1, 5, 64, 700], 'near-ties');
+});
+
+test('two-stage search is exact when quantization errors line up with the query direction (bounds nearly tight)', () => {
+  // On the index's int8 grid (step 0.5/127), a vector s·c + δ·unit(c − c_q) has error norm δ and lies
+  // exactly δ farther from (or nearer to) the grid query s·c_q than its codes say. "near" faces have
+  // codes farther than the "decoy" faces' but are truly nearer: an undersized bound would drop them.
+  const s = 0.5 / 127;
+  const r = rng(5);
+  const sign = () => Float32Array.from({ length: 128 }, () => (r() < 0.5 ? -1 : 1));
+  const cq = Float32Array.from({ length: 128 }, () => Math.round(r() * 120 - 60));
+  const m = 10;
+  /** s·(c_q + step) moved by δ along ±step, |δ per coordinate| < s/2 so the codes stay c_q + step. */
+  const place = (step: Float32Array, along: number, base = cq) => {
+    const n = Math.hypot(...step);
+    const maxShare = Math.max(...step.map(Math.abs)) / n;
+    const delta = 0.45 * s / maxShare;
+    return Float32Array.from(step, (v, j) => s * (base[j]! + v) + along * delta * (v / n));
+  };
+  const nearStep = (sg: Float32Array) => sg.map((v, j) => v * (j < 112 ? m + 1 : m)); // ≈ 118.06·s true, 0.15 % nearer than decoys
+  const faces: IndexableFace[] = [];
+  for (let i = 0; i < 100; i++) faces.push({ id: 1 + faces.length, personName: `decoy${i % 20}`, embedding: place(sign().map((v) => v * m), +1) });
+  for (let i = 0; i < 100; i++) faces.push({ id: 1 + faces.length, personName: `near${i % 20}`, embedding: place(nearStep(sign()), -1) });
+  const q = Float32Array.from(cq, (c) => c * s);
+  // The query's own error aligned: on-grid faces, an off-grid query moved towards one of them.
+  const sg = sign();
+  const target = Float32Array.from(nearStep(sg), (v, j) => s * (cq[j]! + v));
+  const q2 = place(nearStep(sg).map((v) => -v), -1, Float32Array.from(target, (v) => v / s));
+  const onGrid: IndexableFace[] = [{ id: 1, personName: 'target', embedding: target }];
+  // Decoys whose code distance (≈ 120.3·s) lies between the target's true (≈ 118.1·s) and code (≈ 123.1·s) distances.
+  for (let i = 0; i < 50; i++) onGrid.push({ id: 2 + i, personName: `decoy${i % 5}`, embedding: Float32Array.from(sign(), (v, j) => s * (cq[j]! + v * (j < 80 ? m + 1 : m))) });
+  assert.ok(FaceIndex.fromRecords(faces).search(q, 5).every((h) => h.personName.startsWith('near')), 'the truly nearest faces have the farther codes');
+  assert.equal(FaceIndex.fromRecords(onGrid).search(q2, 1)[0]!.personName, 'target');
+  assertExact(faces, [q], [1, 5, 100, 150], 'aligned row errors');
+  assertExact(onGrid, [q2], [1, 5, 40], 'aligned query error');
+});
 
 test('the index grows by doubling without losing rows', () => {
   const index = new FaceIndex();

@@ -17,7 +17,8 @@
  * also has an int8 copy (codes round(x/SCALE), clamped to ±127) plus its error
  * norm e_x = ‖x − SCALE·code(x)‖, and searches run in two stages that return
  * exactly what the float32 scan returns:
- *   1. scan the int8 codes (128 MB) for the exact integer D = ‖code(q) − code(x)‖²;
+ *   1. scan the int8 codes (128 MB) for the exact integer D = ‖code(q) − code(x)‖²
+ *      (as ‖code(q)‖² + ‖code(x)‖² − 2·code(q)·code(x), the row's ‖code(x)‖² stored);
  *      by the triangle inequality ‖q − x‖ lies within SCALE·√D ± (e_q + e_x), and
  *      the float32 kernel's Σ(q−x)² within a relative GAMMA of ‖q − x‖². Keep the
  *      k smallest UPPER bounds; every row whose LOWER bound is ≤ the k-th of them
@@ -213,20 +214,24 @@ const gammaFor = (dim: number) => (dim + 16) * 2 ** -24;
 /** Absolute slack for float32 underflow (subnormal) errors on near-duplicates. */
 const TINY = 1e-30;
 
-/** Writes v's codes to out[off..]; returns ‖v − SCALE·codes‖, rounded up (also through a later float32 store). */
-function quantize(v: Float32Array, out: Int8Array | Int16Array, off: number): number {
-  let e2 = 0;
+/**
+ * Writes v's codes to out[off..]; returns their squared norm (exact) and the
+ * error norm ‖v − SCALE·codes‖, rounded up (also through a later float32 store).
+ */
+function quantize(v: Float32Array, out: Int8Array | Int16Array, off: number): { norm2: number; err: number } {
+  let e2 = 0, norm2 = 0;
   for (let j = 0; j < v.length; j++) {
     const c = Math.max(-Q_MAX, Math.min(Q_MAX, Math.round(v[j]! / SCALE)));
     out[off + j] = c;
+    norm2 += c * c;
     const r = v[j]! - c * SCALE;
     e2 += r * r;
   }
-  return Math.sqrt(e2) * (1 + 2 ** -20) + 1e-12;
+  return { norm2, err: Math.sqrt(e2) * (1 + 2 ** -20) + 1e-12 };
 }
 
 /**
- * Stage 1 for one query. For a row with code distance D and error norm e_x,
+ * Stage 1 for one query. For a row with code distance D (the kernel gives D − ‖code(q)‖²) and error norm e_x,
  * with a = SCALE·√D and e = e_q + e_x, the float32 distance² F satisfies
  *   lo = (1−γ)·max(0, a − e)² − TINY  ≤  F  ≤  up = (1+γ)·(a + e)² + TINY.
  * `upper` selects on `up`; its worst() t bounds every final result, so a row
@@ -240,18 +245,19 @@ class Prefilter {
   #cut = Infinity;
   constructor(
     readonly upper: Selection[],
+    readonly q2: number,
     readonly eq: number,
     readonly errMax: number,
     readonly gamma: number,
   ) {}
-  visit(codeDist: Int32Array, off: number, row0: number, count: number, err: Float32Array): void {
-    const { eq, gamma } = this;
-    let t = this.#t, cut = this.#cut;
+  visit(partial: Int32Array, off: number, row0: number, count: number, err: Float32Array): void {
+    const { q2, eq, gamma } = this;
+    let t = this.#t, cut = this.#cut; // cut is on the partial distance D − q2
     for (let r = 0; r < count; r++) {
-      const D = codeDist[off + r]!;
-      if (D > cut) continue;
+      const P = partial[off + r]!;
+      if (P > cut) continue;
       const row = row0 + r;
-      const a = SCALE * Math.sqrt(D), e = eq + err[row]!;
+      const a = SCALE * Math.sqrt(P + q2), e = eq + err[row]!;
       const lo = (1 - gamma) * Math.max(0, a - e) ** 2 - TINY;
       if (lo > t) continue;
       const up = (1 + gamma) * (a + e) ** 2 + TINY;
@@ -259,7 +265,7 @@ class Prefilter {
         for (const s of this.upper) s.push(up, row);
         t = worstOf(this.upper);
         // lo > t holds whenever a − eq − errMax > √((t + TINY)/(1−γ)); 1e-9 absorbs float64 rounding.
-        cut = t === Infinity ? Infinity : ((Math.sqrt((t + TINY) / (1 - gamma)) + eq + this.errMax) / SCALE) ** 2 * (1 + 1e-9);
+        cut = t === Infinity ? Infinity : ((Math.sqrt((t + TINY) / (1 - gamma)) + eq + this.errMax) / SCALE) ** 2 * (1 + 1e-9) - q2;
       }
       this.rows.push(row);
       this.lows.push(lo);
@@ -286,6 +292,8 @@ const CHUNK = 2048;
 const KNN_EPSILON = 1e-6;
 /** Above this dimension an int8 code distance (≤ dim·254²) could overflow int32: no int8 copy. */
 const MAX_CODE_DIM = 32768;
+/** The int8 kernel steps 32 dimensions at a time. */
+const CODE_STEP = 32;
 
 export class FaceIndex {
   #dim: number | null;
@@ -300,7 +308,7 @@ export class FaceIndex {
   #outOff = 0;
   #baseOff = 0;
   // The int8 copy (SIMD kernel only), in a second WASM memory so either can grow in place:
-  // [query codes: BLOCK·dim int16][code distances: BLOCK·CHUNK int32][row codes: capacity·dim int8].
+  // [query codes: BLOCK·dim int16][code distances: BLOCK·CHUNK int32][row codes: capacity·dim int8][‖codes‖²: capacity int32].
   #codeMemory: WasmMemory | null = null;
   #codeKernel: ((nq: number, row0: number, n: number) => void) | null = null;
   #codes = new Int8Array(0);
@@ -308,6 +316,7 @@ export class FaceIndex {
   #codeDist = new Int32Array(0);
   #codeDistOff = 0; // int32 offset
   #codesOff = 0; // byte offset
+  #normsOff = 0; // int32 offset (moves when the capacity grows)
   #err = new Float32Array(0); // per-row error norm ‖x − SCALE·codes‖, rounded up
   #errMax = 0;
   #ids = new Float64Array(0);
@@ -376,10 +385,10 @@ export class FaceIndex {
   get exactChecks(): number {
     return this.#exactChecks;
   }
-  /** Bytes held per stored face slot: float32 row, int8 row + error norm (4) when quantized, id (8), person ordinal (4). */
+  /** Bytes held per stored face slot: float32 row; when quantized int8 row, ‖codes‖² (4), error norm (4); id (8); person ordinal (4). */
   get bytesPerFace(): number {
     const d = this.#dim ?? 0;
-    return d * 4 + (this.quantized ? d + 4 : 0) + 8 + 4;
+    return d * 4 + (this.quantized ? d + 8 : 0) + 8 + 4;
   }
   /** Bytes of the index's typed storage (capacity, not just size), scratch included. */
   get storageBytes(): number {
@@ -418,8 +427,10 @@ export class FaceIndex {
       const row = this.#size++;
       this.#f32.set(r.embedding, this.#baseOff + row * d);
       if (this.quantized) {
-        const e = (this.#err[row] = quantize(r.embedding, this.#codes, this.#codesOff + row * d));
-        this.#errMax = Math.max(this.#errMax, e);
+        const { norm2, err } = quantize(r.embedding, this.#codes, this.#codesOff + row * d);
+        this.#codeDist[this.#normsOff + row] = norm2;
+        this.#err[row] = err;
+        this.#errMax = Math.max(this.#errMax, this.#err[row]!);
       }
       this.#ids[row] = r.id;
       const p = (this.#person[row] = this.#ordinal(r.personName));
@@ -576,7 +587,8 @@ export class FaceIndex {
       for (let i = 0; i < nq; i++) {
         const q = queries[b0 + i]!;
         this.#f32.set(q, this.#qOff + i * d);
-        pre.push(new Prefilter([...make()], quantize(q, this.#queryCodes, i * d), this.#errMax, gamma));
+        const { norm2, err } = quantize(q, this.#queryCodes, i * d);
+        pre.push(new Prefilter([...make()], norm2, err, this.#errMax, gamma));
       }
       const chunk = (CHUNK * BLOCK) / nq;
       for (let row0 = 0; row0 < this.#size; row0 += chunk) {
@@ -628,6 +640,7 @@ export class FaceIndex {
         this.#f32.copyWithin(this.#baseOff + w * d, this.#baseOff + r * d, this.#baseOff + (r + 1) * d);
         if (this.quantized) {
           this.#codes.copyWithin(this.#codesOff + w * d, this.#codesOff + r * d, this.#codesOff + (r + 1) * d);
+          this.#codeDist[this.#normsOff + w] = this.#codeDist[this.#normsOff + r]!;
           this.#err[w] = this.#err[r]!;
         }
         this.#ids[w] = this.#ids[r]!;
@@ -652,14 +665,14 @@ export class FaceIndex {
       const simd = this.#preferSimd && d % 16 === 0 ? instantiateSimd() : null;
       if (simd) {
         this.#memory = simd.memory;
-        this.#kernel = (qOff, nq, baseOff, n, dim, outOff) => simd.f32dists(qOff * 4, nq, baseOff * 4, n, dim * 4, outOff * 4);
+        this.#kernel = (qOff, nq, baseOff, n, dim, outOff) => simd.f32dists(qOff * 4, nq, baseOff * 4, n, dim * 4, outOff * 4, 0);
         this.#simd = true;
-        const codes = d <= MAX_CODE_DIM ? instantiateSimd()! : null;
+        const codes = d % CODE_STEP === 0 && d <= MAX_CODE_DIM ? instantiateSimd()! : null;
         if (codes) {
           this.#codeMemory = codes.memory;
           this.#codeDistOff = (BLOCK * d) / 2; // after BLOCK·d int16 query codes
           this.#codesOff = (this.#codeDistOff + BLOCK * CHUNK) * 4;
-          this.#codeKernel = (nq, row0, n) => codes.i8dists(0, nq, this.#codesOff + row0 * d, n, d, this.#codeDistOff * 4);
+          this.#codeKernel = (nq, row0, n) => codes.i8dists(0, nq, this.#codesOff + row0 * d, n, d, this.#codeDistOff * 4, (this.#normsOff + row0) * 4);
         }
       } else {
         this.#memory = newMemory();
@@ -672,9 +685,12 @@ export class FaceIndex {
     this.#grow(this.#memory, (scratchFloats + cap * d) * 4, rows);
     this.#f32 = new Float32Array(this.#memory.buffer);
     if (this.#codeMemory) {
-      this.#grow(this.#codeMemory, this.#codesOff + cap * d, rows);
+      const normsOff = (this.#codesOff + cap * d) / 4;
+      this.#grow(this.#codeMemory, (normsOff + cap) * 4, rows);
       const buffer = this.#codeMemory.buffer;
       [this.#codes, this.#queryCodes, this.#codeDist] = [new Int8Array(buffer), new Int16Array(buffer), new Int32Array(buffer)];
+      this.#codeDist.copyWithin(normsOff, this.#normsOff, this.#normsOff + this.#size);
+      this.#normsOff = normsOff;
       const err = new Float32Array(cap);
       err.set(this.#err.subarray(0, this.#size));
       this.#err = err;
