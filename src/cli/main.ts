@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { runDetect, detectHelp } from './detect-command.js';
 import { runModels, modelsHelp } from './models-command.js';
 import { runEval, evalHelp } from './eval-command.js';
+import { runGallery, galleryHelp } from './gallery-command.js';
 import { runEnroll, enrollHelp } from './enroll-command.js';
 import { runIdentify, identifyHelp } from './identify-command.js';
+import { runServe, serveHelp } from './serve-command.js';
 import { errorMessage, UsageError, type CommandContext } from './cli-support.js';
 
 type Command = { run: (argv: string[], ctx: CommandContext) => Promise<number>; help: string; summary: string };
@@ -13,6 +15,8 @@ const commands: Record<string, Command> = {
   enroll: { run: runEnroll, help: enrollHelp, summary: 'enrol known persons (a folder per person, or name.jpg photos) into a gallery database' },
   identify: { run: runIdentify, help: identifyHelp, summary: 'name the faces in photos: file,name per face, against the gallery or --known DIR' },
   eval: { run: runEval, help: evalHelp, summary: 'measure verification accuracy with the LFW pairs protocol (ROC, AUC, TAR@FAR)' },
+  gallery: { run: runGallery, help: galleryHelp, summary: 'list, export, import, rename, merge or delete persons of the gallery' },
+  serve: { run: runServe, help: serveHelp, summary: 'web app and REST API: enrol, identify, live camera, gallery (http://127.0.0.1:8080/)' },
   models: { run: runModels, help: modelsHelp, summary: 'convert the npm-shipped weights to ONNX now and show the model cache' },
 };
 
