@@ -25,9 +25,9 @@ export interface FaceRecognizerOptions {
 
 export interface EncodeOptions {
   /**
-   * How the 150×150 chip is cut: 'dlib' (5-point similarity transform, eyes
-   * level), 'face-api' (its axis-aligned crop) or 'dlib+face-api' (default: both,
-   * descriptors averaged — the most accurate on LFW, twice the encoder work).
+   * How the 150×150 chip is cut: 'dlib' (default: 5-point similarity transform,
+   * eyes level), 'face-api' (its axis-aligned crop) or 'dlib+face-api' (both,
+   * descriptors averaged: best on LFW's upright faces, twice the encoder work).
    */
   alignment?: Alignment;
   /** Re-sample the face this many times with small random shifts and average (dlib's num_jitters). Higher is slower and slightly more accurate. Default 1. */
@@ -147,11 +147,11 @@ function detectOptions(options: DetectOptions): DetectOptions {
 }
 
 /**
- * What faceEncodings does unless told otherwise; chosen on LFW View 1 (see
- * docs/accuracy.md): the descriptors of the dlib-aligned chip and of face-api's
- * crop, each averaged with its mirror image (four encoder passes per face).
+ * What faceEncodings does unless told otherwise (see docs/accuracy.md): the
+ * dlib-aligned chip averaged with its mirror image. Adding face-api's crop scored
+ * higher on LFW's upright faces but matched different people on tilted ones.
  */
-export const DEFAULT_ENCODE_OPTIONS: Readonly<Required<EncodeOptions>> = { alignment: 'dlib+face-api', numJitters: 1, flip: true };
+export const DEFAULT_ENCODE_OPTIONS: Readonly<Required<EncodeOptions>> = { alignment: 'dlib', numJitters: 1, flip: true };
 
 function encodeOptions(options: EncodeOptions) {
   return {

@@ -6,7 +6,7 @@ import { loadImage } from '../image/load-image.js';
 import { toLandmarkGroups } from '../landmarks/landmark-groups.js';
 import { createPipelinePool, defaultWorkerCount } from '../pool/pipeline-pool.js';
 import type { FileResult } from '../pool/pipeline-task.js';
-import { expandImageArguments } from './image-inputs.js';
+import { expandImageArguments, annotatedName } from './image-inputs.js';
 import { parseCommandLine, parseIntegerOption, parseNumberOption, UsageError, type CommandContext } from './cli-support.js';
 import { Progress } from './progress.js';
 
@@ -77,16 +77,6 @@ function jsonLine(r: FileResult): string {
   });
 }
 
-/** Output names are unique even when two inputs share a file name. */
-function annotatedName(file: string, used: Set<string>): string {
-  const ext = extname(file).toLowerCase();
-  const stem = basename(file, extname(file));
-  const outExt = ['.jpg', '.jpeg', '.png', '.webp'].includes(ext) ? ext : '.png';
-  let name = `${stem}${outExt}`;
-  for (let k = 2; used.has(name); k++) name = `${stem}-${k}${outExt}`;
-  used.add(name);
-  return name;
-}
 
 export async function runDetect(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandLine('detect', argv, options);

@@ -119,10 +119,10 @@ export async function runEval(argv: string[], ctx: CommandContext): Promise<numb
   const variants: EncodingVariant[] = [{ name: `default (${base.alignment}${base.flip ? ' + flip' : ''})`, options: base }];
   if (values.compare) {
     variants.push(
-      { name: 'dlib chip + flip', options: { ...base, alignment: 'dlib', flip: true } },
       { name: 'dlib chip, no flip', options: { ...base, alignment: 'dlib', flip: false } },
       { name: 'face-api crop + flip', options: { ...base, alignment: 'face-api', flip: true } },
       { name: 'face-api crop, no flip', options: { ...base, alignment: 'face-api', flip: false } },
+      { name: 'dlib + face-api chips + flip', options: { ...base, alignment: 'dlib+face-api', flip: true } },
     );
   }
 

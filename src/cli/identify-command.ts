@@ -18,7 +18,7 @@ import {
   type Identifier,
 } from '../identify/identify.js';
 import { createPipelinePool, defaultWorkerCount, type PipelinePool } from '../pool/pipeline-pool.js';
-import { expandImageArguments } from './image-inputs.js';
+import { expandImageArguments, annotatedName } from './image-inputs.js';
 import { parseCommandLine, parseIntegerOption, parseNumberOption, UsageError, type CommandContext } from './cli-support.js';
 import { Progress } from './progress.js';
 
@@ -96,16 +96,6 @@ function acceptFaceRecognitionSpellings(argv: readonly string[]): string[] {
   return out;
 }
 
-/** Output names are unique even when two inputs share a file name. */
-function annotatedName(file: string, used: Set<string>): string {
-  const ext = extname(file).toLowerCase();
-  const stem = basename(file, extname(file));
-  const outExt = ['.jpg', '.jpeg', '.png', '.webp'].includes(ext) ? ext : '.png';
-  let name = `${stem}${outExt}`;
-  for (let k = 2; used.has(name); k++) name = `${stem}-${k}${outExt}`;
-  used.add(name);
-  return name;
-}
 
 export async function runIdentify(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandLine('identify', acceptFaceRecognitionSpellings(argv), options);

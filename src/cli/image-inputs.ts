@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { FacerecError } from '../errors.js';
 
 /** File endings the decoder understands; folders are scanned for these. */
@@ -31,4 +31,15 @@ export async function expandImageArguments(args: readonly string[]): Promise<str
     }
   }
   return files;
+}
+
+/** Output names are unique even when two inputs share a file name. */
+export function annotatedName(file: string, used: Set<string>): string {
+  const ext = extname(file).toLowerCase();
+  const stem = basename(file, extname(file));
+  const outExt = ['.jpg', '.jpeg', '.png', '.webp'].includes(ext) ? ext : '.png';
+  let name = `${stem}${outExt}`;
+  for (let k = 2; used.has(name); k++) name = `${stem}-${k}${outExt}`;
+  used.add(name);
+  return name;
 }

@@ -42,11 +42,11 @@ test('bad option values throw a sentence naming the option and what is accepted'
     ['maxFaces 1.5', 'accurate', { maxFaces: 1.5 }, /^maxFaces must be a positive integer, got 1.5$/],
     ['upsample 5', 'accurate', { upsample: 5 }, /^upsample must be an integer from 1 to 4, got 5$/],
     ['upsample 0.5', 'fast', { upsample: 0.5 }, /^upsample must be an integer from 1 to 4, got 0.5$/],
-    ['unknown option', 'fast', { scoreThreshold: 0.3 }, /^Unknown detect option "scoreThreshold": expected one of minScore, minFaceSize, inputSize, maxFaces, upsample$/],
+    ['unknown option', 'fast', { scoreThreshold: 0.3 }, /^Unknown detect option "scoreThreshold": expected one of minScore, minFaceSize, inputSize, maxFaces, upsample, zoomOut$/],
   ];
   for (const [label, kind, options, re] of bad) assert.throws(() => resolveDetectOptions(kind, options as never), { message: re }, label);
-  assert.deepEqual(resolveDetectOptions('accurate'), { minScore: 0.5, minFaceSize: 0, inputSize: 512, maxFaces: Infinity, upsample: 1 });
-  assert.deepEqual(resolveDetectOptions('fast'), { minScore: 0.5, minFaceSize: 0, inputSize: 416, maxFaces: Infinity, upsample: 1 });
+  assert.deepEqual(resolveDetectOptions('accurate'), { minScore: 0.5, minFaceSize: 0, inputSize: 512, maxFaces: Infinity, upsample: 1, zoomOut: 'auto' });
+  assert.deepEqual(resolveDetectOptions('fast'), { minScore: 0.5, minFaceSize: 0, inputSize: 416, maxFaces: Infinity, upsample: 1, zoomOut: 'auto' });
   assert.equal(resolveDetectOptions('fast', { inputSize: 320, upsample: 2 }).inputSize, 640);
   assert.equal(resolveDetectOptions('accurate', { inputSize: 512 }).inputSize, 512);
   await assert.rejects(FaceDetector.create('fast', { threads: -1 }), /^FacerecError: threads must be a non-negative integer/);

@@ -169,7 +169,7 @@ test('bad inputs are refused with a sentence saying what is wrong', async () => 
   const image: RgbImage = { width: 4, height: 4, data: new Uint8Array(48) };
   const landmarks = Array.from({ length: 68 }, (_, i) => ({ x: 1 + (i % 2), y: 1 + (i % 3) }));
   await assert.rejects(encoder.encode(image, [landmarks.slice(0, 5)]), /expected the 68 face landmarks of one face, got 5/);
-  await assert.rejects(encoder.encode(image, [landmarks], { alignment: 'mtcnn' as never }), /Unknown alignment "mtcnn": use one of 'dlib' or 'face-api'\./);
+  await assert.rejects(encoder.encode(image, [landmarks], { alignment: 'mtcnn' as never }), /Unknown alignment "mtcnn": use one of 'dlib', 'face-api' or 'dlib\+face-api'\./);
   await assert.rejects(encoder.encode(image, [landmarks], { numJitters: 1.5 }), /numJitters must be a whole number/);
   await assert.rejects(encoder.encode({ width: 4, height: 4, data: new Uint8Array(10) }, [landmarks]), /image data has 10 bytes/);
   await assert.rejects(encoder.encodeChips([new Float32Array(10)]), /chip 0 has 10 values/);

@@ -4,6 +4,7 @@
  * All faces of a call (and their jittered / mirrored variants) go through
  * ONNX Runtime together, in batches of at most `maxBatch`.
  */
+import { FacerecError } from '../errors.js';
 import { loadConvertedModel } from '../models/model-cache.js';
 import { OnnxSession } from '../runtime/onnx-session.js';
 import type { FaceEncoding, Point, RgbImage } from '../types.js';
@@ -46,7 +47,8 @@ export interface EncodeOptions extends ChipEncodeOptions {
 
 export function assertAlignment(alignment: unknown): asserts alignment is Alignment {
   if (!(ALIGNMENTS as readonly unknown[]).includes(alignment)) {
-    throw new Error(`Unknown alignment ${JSON.stringify(alignment)}: use one of ${ALIGNMENTS.map((a) => `'${a}'`).join(' or ')}.`);
+    const names = ALIGNMENTS.map((a) => `'${a}'`);
+    throw new FacerecError('INVALID_ARGUMENT', `Unknown alignment ${JSON.stringify(alignment)}: use one of ${names.slice(0, -1).join(', ')} or ${names.at(-1)}.`);
   }
 }
 
