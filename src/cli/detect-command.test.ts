@@ -2,22 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { main } from './main.js';
 import { sampleImagePath } from '../test-support/fixtures.js';
-
-async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
+import { runCli as run } from '../test-support/test-datasets.js';
 
 const sample = sampleImagePath(1);
 
