@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { resolveDetectorName } from '../face-recognizer.js';
 import { writeAnnotatedImage } from '../image/annotate.js';
 import { loadImage } from '../image/load-image.js';

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { resolveDetectorName } from '../face-recognizer.js';
 import { DEFAULT_DB, openGalleryDb } from '../enroll/gallery-db.js';
 import { FacerecError } from '../errors.js';

@@ -1,4 +1,4 @@
-import { loadTfjsWeights } from '../models/tfjs-weights.js';
+import { tfjsWeightsSha256 } from '../models/tfjs-weights.js';
 import type { Alignment } from './face-encoder.js';
 
 let weightsSha: string | undefined;
@@ -10,6 +10,6 @@ let weightsSha: string | undefined;
  * Example: `dlib-resnet128:c2cf51e4:dlib+flip`.
  */
 export function embeddingModelId(options: { alignment: Alignment; flip: boolean }): string {
-  weightsSha ??= loadTfjsWeights('face_recognition').sha256.slice(0, 8);
+  weightsSha ??= tfjsWeightsSha256('face_recognition').slice(0, 8);
   return `dlib-resnet128:${weightsSha}:${options.alignment}${options.flip ? '+flip' : ''}`;
 }

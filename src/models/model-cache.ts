@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadTfjsWeights, type FaceApiModel, type TfjsWeights } from './tfjs-weights.js';
+import { loadTfjsWeights, tfjsWeightsSha256, type FaceApiModel, type TfjsWeights } from './tfjs-weights.js';
 
 /** Turns a model's tfjs weights into ONNX bytes. Bump `version` whenever the graph changes. */
 export interface ModelConverter {
@@ -43,25 +43,27 @@ function sha256(bytes: Uint8Array): string {
  * converter version or a corrupted file). An unwritable cache only costs speed.
  */
 export function loadConvertedModel(converter: ModelConverter, cacheDir = modelCacheDir()): ConvertedModel {
-  const weights = loadTfjsWeights(converter.model);
+  // Only hash the weights here; dequantizing them is needed just when (re)converting.
+  const sourceSha256 = tfjsWeightsSha256(converter.model);
   const onnxPath = join(cacheDir, `${converter.model}.onnx`);
   const recordPath = join(cacheDir, `${converter.model}.json`);
   try {
     const record = JSON.parse(readFileSync(recordPath, 'utf8')) as CacheRecord;
-    if (record.converterVersion === converter.version && record.sourceSha256 === weights.sha256) {
+    if (record.converterVersion === converter.version && record.sourceSha256 === sourceSha256) {
       const bytes = readFileSync(onnxPath);
       if (sha256(bytes) === record.onnxSha256) {
-        return { bytes, sourceSha256: weights.sha256, onnxSha256: record.onnxSha256, converted: false };
+        return { bytes, sourceSha256, onnxSha256: record.onnxSha256, converted: false };
       }
     }
   } catch {
     // Missing or unreadable cache: fall through and convert.
   }
+  const weights = loadTfjsWeights(converter.model);
   const bytes = converter.build(weights);
   const record: CacheRecord = {
     model: converter.model,
     converterVersion: converter.version,
-    sourceSha256: weights.sha256,
+    sourceSha256,
     onnxSha256: sha256(bytes),
   };
   try {
@@ -75,5 +77,5 @@ export function loadConvertedModel(converter: ModelConverter, cacheDir = modelCa
   } catch {
     // Read-only home or cache folder: keep working from memory.
   }
-  return { bytes, sourceSha256: weights.sha256, onnxSha256: record.onnxSha256, converted: true };
+  return { bytes, sourceSha256, onnxSha256: record.onnxSha256, converted: true };
 }

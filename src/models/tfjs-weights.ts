@@ -51,6 +51,19 @@ function float16ToFloat32(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
+/**
+ * sha256 of a model's manifest and weight files — the same value `loadTfjsWeights`
+ * reports — without dequantizing anything: enough to tell whether a cache is fresh.
+ */
+export function tfjsWeightsSha256(model: FaceApiModel, dir = faceApiModelDir()): string {
+  const manifestText = readFileSync(join(dir, `${model}_model-weights_manifest.json`));
+  const hash = createHash('sha256').update(manifestText);
+  for (const group of JSON.parse(manifestText.toString('utf8')) as { paths: string[] }[]) {
+    for (const p of group.paths) hash.update(readFileSync(join(dir, p)));
+  }
+  return hash.digest('hex');
+}
+
 /** Loads and dequantizes a face-api weights manifest (`<model>_model-weights_manifest.json`). */
 export function loadTfjsWeights(model: FaceApiModel, dir = faceApiModelDir()): TfjsWeights {
   const manifestPath = join(dir, `${model}_model-weights_manifest.json`);
