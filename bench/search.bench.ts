@@ -9,6 +9,12 @@
  * RSS delta). Every query's results must be identical both ways (and batch =
  * single, and on the smallest gallery = brute force), else the bench throws.
  * Writes bench-results/search.md. Sizes can be given: `npm run bench:search -- 10000 100000`.
+ *
+ * Then the ANN part (./ann-bench.ts) at 100k and 1M, or at `--ann-sizes 100000,1000000`.
+ * Flags: `--ann-only` (skip the exact part), `--no-ann`, `--ann-data uniform,faces`,
+ * `--ann-m 16`, `--ann-ef-add 64`, `--ann-ef 32,64,128`, `--ann-quantization f32|f16|i8`,
+ * `--ann-threads 2`, `--ann-queries 500`. Example:
+ *   npm run bench:search -- --ann-only --ann-sizes 100000 --ann-data faces
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
@@ -18,6 +24,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { FaceIndex, type IndexableFace } from '../src/match/face-index.js';
 import { euclideanDistance } from '../src/match/face-distance.js';
 import { fmt, markdownTable, median } from './bench-support.js';
+import { runAnnBench, type AnnDataSet } from './ann-bench.js';
+import type { AnnQuantization } from '../src/match/ann-index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -25,8 +33,23 @@ const gc = runInNewContext('gc') as () => void;
 const DIM = 128;
 const QUERIES = 32; // ≥ 20 timed single queries; one batch of 32
 const BATCH = 32;
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-const SIZES = sizes.length ? sizes : [10_000, 100_000, 1_000_000];
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string, fallback: string): string => {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value, e.g. ${name} ${fallback}`);
+  return v;
+};
+const numbers = (name: string, fallback: string) => option(name, fallback).split(',').map((x) => {
+  const n = Number(x);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected positive integers separated by commas, got "${x}"`);
+  return n;
+});
+const valued = new Set(['--ann-sizes', '--ann-data', '--ann-m', '--ann-ef-add', '--ann-ef', '--ann-quantization', '--ann-threads', '--ann-queries']);
+const sizes = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? '')).map(Number).filter((n) => n > 0);
+const SIZES = flag('--ann-only') ? [] : sizes.length ? sizes : [10_000, 100_000, 1_000_000];
 
 /** xorshift32 + Box–Muller: Gaussian coordinates, normalised → uniform on the sphere. */
 function unitVectors(seed: number) {
@@ -170,6 +193,25 @@ const header = [
   'bytes/face (RSS Δ)',
 ];
 const table = markdownTable(header, rows);
+const annSection = flag('--no-ann')
+  ? ''
+  : await runAnnBench(
+      {
+        sizes: numbers('--ann-sizes', '100000,1000000'),
+        dataSets: option('--ann-data', 'faces,uniform').split(',').map((d) => {
+          if (d !== 'faces' && d !== 'uniform') throw new Error(`--ann-data: expected faces and/or uniform, got "${d}"`);
+          return d as AnnDataSet;
+        }),
+        connectivity: numbers('--ann-m', '16')[0]!,
+        expansionAdd: numbers('--ann-ef-add', '64')[0]!,
+        efs: numbers('--ann-ef', '32,64,128,256,512'),
+        quantization: option('--ann-quantization', 'f32') as AnnQuantization,
+        threads: numbers('--ann-threads', '2')[0]!,
+        queries: numbers('--ann-queries', '500')[0]!,
+        gc,
+      },
+      (line) => console.log(`${line} (load ${load()})`),
+    );
 const report = [
   '# FaceIndex search benchmark',
   '',
@@ -179,11 +221,8 @@ const report = [
   '- two-stage (default): int8 codes scanned with the WASM SIMD i8 kernel, candidates kept by a proven error bound, re-checked on the float32 rows; same index, same run.',
   '- bytes/face (stored): float32 row 512 + int8 row 128 + ‖codes‖² 4 + error norm 4 + id 8 + person 4. Allocated adds the doubling slack and the fixed scratch; RSS Δ includes the JS heap after GC.',
   '',
-  table,
-  '',
-  'Correctness checks passed:',
-  ...notes.map((n) => `- ${n}`),
-  '',
+  ...(rows.length ? [table, '', 'Correctness checks passed:', ...notes.map((n) => `- ${n}`), ''] : ['(exact part skipped: --ann-only)', '']),
+  annSection,
 ].join('\n');
 console.log(`\n${table}\n`);
 await mkdir('bench-results', { recursive: true });

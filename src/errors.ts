@@ -11,10 +11,15 @@ export type FacerecErrorCode =
   | 'IMAGE_TOO_LARGE'
   | 'MODEL_MISMATCH'
   | 'NO_FACE'
+  /** The face is there but too poor to enrol (quality gate: too small, blurred, turned, badly exposed). */
+  | 'LOW_QUALITY'
   | 'NOT_FOUND'
   | 'IO_ERROR'
   | 'ALREADY_EXISTS'
-  | 'DATABASE_ERROR';
+  | 'DATABASE_ERROR'
+  /** A database server cannot be reached (down, network, timeout): retry later (HTTP 503). */
+  | 'UNAVAILABLE'
+  | 'VIDEO_CORRUPT';
 
 export class FacerecError extends Error {
   constructor(

@@ -9,6 +9,7 @@ import type { FileResult } from '../pool/pipeline-task.js';
 import { expandImageArguments, annotatedName } from './image-inputs.js';
 import { parseCommandLine, parseIntegerOption, parseNumberOption, UsageError, type CommandContext } from './cli-support.js';
 import { Progress } from './progress.js';
+import { addFaceExtras, anyExtras, checkExtras, disposeExtras, EXTRAS_HELP } from './json-extras.js';
 
 export const detectHelp = `Usage: facerec detect [options] IMAGE|DIR...
 
@@ -30,6 +31,7 @@ Options:
   --json              one JSON object per image: boxes, scores, 68 landmarks and
                       named landmark groups
   --annotate OUT_DIR  also write each image with boxes and landmarks drawn
+${EXTRAS_HELP}
   --workers N         images processed in parallel (default: ${defaultWorkerCount()}, all cores)
   --max-pixels N      refuse images larger than N pixels (default 40000000)
   -h, --help          show this help
@@ -38,6 +40,7 @@ Examples:
   facerec detect node_modules/@vladmandic/face-api/demo/sample1.jpg
   facerec detect --model hog --annotate annotated/ holiday-photos/
   facerec detect --json group.jpg > faces.jsonl
+  facerec detect --json --liveness --attributes selfie.jpg
 `;
 
 const options = {
@@ -49,6 +52,8 @@ const options = {
   upsample: { type: 'string' },
   'max-faces': { type: 'string' },
   json: { type: 'boolean' },
+  liveness: { type: 'boolean' },
+  attributes: { type: 'boolean' },
   annotate: { type: 'string' },
   workers: { type: 'string' },
   'max-pixels': { type: 'string' },
@@ -100,6 +105,7 @@ export async function runDetect(argv: string[], ctx: CommandContext): Promise<nu
     upsample: parseIntegerOption('detect', 'upsample', values.upsample, 1, 4),
     maxPixels: parseIntegerOption('detect', 'max-pixels', values['max-pixels'], 1),
   };
+  checkExtras('detect', values, values.json);
   const workers = parseIntegerOption('detect', 'workers', values.workers, 1, 256) ?? defaultWorkerCount();
   const files = await expandImageArguments(positionals);
   if (files.length === 0) throw new UsageError(`facerec detect: no image files found in ${positionals.map((p) => `"${p}"`).join(', ')}`);
@@ -122,7 +128,8 @@ export async function runDetect(argv: string[], ctx: CommandContext): Promise<nu
         ctx.stderr.write(`facerec detect: ${r.error.message}\n`);
         continue;
       }
-      if (values.json) ctx.stdout.write(`${jsonLine(r)}\n`);
+      if (values.json && anyExtras(values)) ctx.stdout.write(`${JSON.stringify(await addFaceExtras(JSON.parse(jsonLine(r)), r.file, values, detectOptions.maxPixels))}\n`);
+      else if (values.json) ctx.stdout.write(`${jsonLine(r)}\n`);
       else for (const line of csvLine(r)) ctx.stdout.write(`${line}\n`);
       if (annotateDir) {
         const image = await loadImage(r.file, { maxPixels: detectOptions.maxPixels });
@@ -132,6 +139,7 @@ export async function runDetect(argv: string[], ctx: CommandContext): Promise<nu
     }
   } finally {
     await pool.close();
+    if (anyExtras(values)) await disposeExtras();
   }
   return failures > 0 ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { DEFAULT_ENCODE_OPTIONS, resolveDetectorName } from '../face-recognizer.js';
 import { embeddingModelId } from '../encode/embedding-model-id.js';
 import { describeLayout, scanDataset, type DatasetPerson } from '../enroll/dataset-layout.js';
-import { assertGalleryModel, enrollPersons, type EnrollReport, type MultipleFacesPolicy, type SkipReason } from '../enroll/enroll.js';
+import { assertGalleryModel, DEFAULT_MIN_QUALITY, enrollPersons, type EnrollReport, type MultipleFacesPolicy, type SkipReason } from '../enroll/enroll.js';
 import { DEFAULT_DB, openGalleryDb } from '../enroll/gallery-db.js';
 import { createPipelinePool, defaultWorkerCount } from '../pool/pipeline-pool.js';
 import { expandImageArguments } from './image-inputs.js';
@@ -21,7 +21,8 @@ Each person is written as soon as their photos are done, so Ctrl-C loses only th
 person in progress. Photos already enrolled (same bytes, by SHA-256) are skipped,
 so running again enrols only what is new. Your files are never moved or changed.
 Skipped photos are listed at the end with the reason: no face, several faces
-(--multiple skip), unreadable, duplicate. Exit code 1 when a photo was unreadable
+(--multiple skip), unreadable, duplicate, low quality (with what is wrong:
+too small, blurred, turned to the side, too dark…). Exit code 1 when a photo was unreadable
 or a person had no usable photo.
 
 Options:
@@ -32,6 +33,8 @@ Options:
   --holdout N         keep the last N photos (by name) of each person out of the
                       gallery, identify them after enrolment and report top-1
                       accuracy (persons with N photos or fewer are not probed)
+  --min-quality Q     skip faces whose quality score (0–1: size, sharpness, pose,
+                      exposure) is below Q (default ${DEFAULT_MIN_QUALITY}; 0 keeps every face)
   --tolerance X       --holdout: largest distance of a match (default 0.6)
   --knn K             --holdout: vote among the K nearest faces (default 1)
   --model NAME        detector: accurate (default) or fast (hog/cnn accepted)
@@ -44,6 +47,7 @@ Examples:
   facerec enroll ../shared/data/face_recognition_examples/examples/knn_examples/train
   facerec enroll --db team.db --holdout 1 staff-photos/
   facerec enroll --person "Ada Lovelace" ada1.jpg ada2.jpg
+  facerec enroll --min-quality 0.5 staff-photos/
 `;
 
 const options = {
@@ -52,6 +56,7 @@ const options = {
   multiple: { type: 'string' },
   holdout: { type: 'string' },
   tolerance: { type: 'string' },
+  'min-quality': { type: 'string' },
   knn: { type: 'string' },
   model: { type: 'string' },
   workers: { type: 'string' },
@@ -65,6 +70,7 @@ const REASONS: Record<SkipReason, string> = {
   'multiple-faces': 'several faces',
   unreadable: 'unreadable',
   duplicate: 'duplicate',
+  'low-quality': 'low quality',
 };
 
 const pct = (v: number) => (Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(2)}%`);
@@ -133,6 +139,7 @@ export async function runEnroll(argv: string[], ctx: CommandContext): Promise<nu
   const holdout = parseIntegerOption('enroll', 'holdout', values.holdout, 0, 1000) ?? 0;
   const tolerance = parseNumberOption('enroll', 'tolerance', values.tolerance, 0, 2);
   const knn = parseIntegerOption('enroll', 'knn', values.knn, 1, 100);
+  const minQuality = parseNumberOption('enroll', 'min-quality', values['min-quality'], 0, 1);
   const maxPixels = parseIntegerOption('enroll', 'max-pixels', values['max-pixels'], 1);
   const workers = parseIntegerOption('enroll', 'workers', values.workers, 1, 256) ?? defaultWorkerCount();
   const db = values.db ?? DEFAULT_DB;
@@ -182,6 +189,7 @@ export async function runEnroll(argv: string[], ctx: CommandContext): Promise<nu
         holdout,
         tolerance,
         knn,
+        minQuality,
         maxPixels,
         signal: controller.signal,
         onEvent: (e) => {

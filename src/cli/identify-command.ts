@@ -1,9 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { resolveDetectorName } from '../face-recognizer.js';
-import { DEFAULT_DB, openGalleryDb } from '../enroll/gallery-db.js';
+import { DEFAULT_ENCODE_OPTIONS, resolveDetectorName } from '../face-recognizer.js';
+import { readCalibratedTolerance } from '../calibrate/calibrate.js';
+import { embeddingModelId } from '../encode/embedding-model-id.js';
+import { unknownFacesOfFile } from '../identify/save-unknown.js';
+import { DEFAULT_DB, isPostgresUrl, openGalleryDb, redactDb } from '../enroll/gallery-db.js';
 import { FacerecError } from '../errors.js';
-import type { GalleryStore } from '../gallery/gallery-store.js';
+import type { GalleryStore, NewFace } from '../gallery/gallery-store.js';
 import { writeAnnotatedImage } from '../image/annotate.js';
 import { loadImage } from '../image/load-image.js';
 import {
@@ -21,6 +24,7 @@ import { createPipelinePool, defaultWorkerCount, type PipelinePool } from '../po
 import { expandImageArguments, annotatedName } from './image-inputs.js';
 import { parseCommandLine, parseIntegerOption, parseNumberOption, UsageError, type CommandContext } from './cli-support.js';
 import { Progress } from './progress.js';
+import { addFaceExtras, anyExtras, checkExtras, disposeExtras, EXTRAS_HELP } from './json-extras.js';
 
 export const identifyHelp = `Usage: facerec identify [options] IMAGE|DIR...
        facerec identify --known KNOWN_DIR [options] IMAGE|DIR...
@@ -41,8 +45,11 @@ Options:
   --known DIR         known people: DIR/<name>.jpg, one face per photo (a photo
                       without a face is skipped with a warning; with several faces
                       the first is used)
-  --tolerance X       largest distance still called a match (default 0.6; lower
-                      is stricter)
+  --tolerance X       largest distance still called a match (default: the
+                      gallery's calibrated tolerance (facerec calibrate) if
+                      any, else 0.6; lower is stricter)
+  --save-unknown      store the faces no one matched in the gallery's unknown
+                      faces (to cluster and name later: facerec cluster --unknown)
   --show-distance     append the distance: file,name,0.4123…, or None for
                       unknown_person and no_persons_found
   --knn K             vote among the K nearest enrolled faces (default 1)
@@ -51,31 +58,41 @@ Options:
                       confidence and the top-k candidates of each face
   --annotate OUT_DIR  also write each photo with boxes and names drawn (green
                       known, red unknown)
+${EXTRAS_HELP}
   --model NAME        detector: accurate (default) or fast (hog/cnn accepted)
   --workers N         photos processed in parallel (default: ${defaultWorkerCount()}, all cores);
                       face_recognition's --cpus N is accepted (-1 = all)
   --max-pixels N      refuse photos larger than N pixels (default 40000000)
+  --ann-threshold N   from N enrolled faces on, search an approximate (HNSW)
+                      index kept in FILE.ann.usearch beside --db, re-ranked
+                      exactly (default 500000; 0 = always exact search)
   -h, --help          show this help
 
 Examples:
   facerec identify --known ../shared/data/face_recognition_examples/examples/knn_examples/train/obama unknown-photos/
   facerec identify --db team.db --show-distance party.jpg
   facerec identify --json --annotate named/ holiday-photos/
+  facerec identify --db team.db --save-unknown door-camera/
+  facerec identify --json --liveness --attributes door-camera/
 `;
 
 const options = {
   db: { type: 'string' },
   known: { type: 'string' },
   tolerance: { type: 'string' },
+  'save-unknown': { type: 'boolean' },
   'show-distance': { type: 'boolean' },
   knn: { type: 'string' },
   'top-k': { type: 'string' },
   json: { type: 'boolean' },
+  liveness: { type: 'boolean' },
+  attributes: { type: 'boolean' },
   annotate: { type: 'string' },
   model: { type: 'string' },
   workers: { type: 'string' },
   cpus: { type: 'string' },
   'max-pixels': { type: 'string' },
+  'ann-threshold': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -105,13 +122,16 @@ export async function runIdentify(argv: string[], ctx: CommandContext): Promise<
   }
   if (positionals.length === 0) throw new UsageError('facerec identify: give at least one IMAGE or DIR to identify (see facerec identify --help)');
   if (values.known !== undefined && values.db !== undefined) throw new UsageError('facerec identify: give --known DIR or --db FILE, not both');
+  checkExtras('identify', values, values.json);
   let detector;
   try {
     detector = resolveDetectorName(values.model ?? 'accurate');
   } catch {
     throw new UsageError(`facerec identify: --model expects accurate, fast, cnn or hog, got "${values.model}"`);
   }
-  const tolerance = parseNumberOption('identify', 'tolerance', values.tolerance, 0, 2) ?? 0.6;
+  const toleranceFlag = parseNumberOption('identify', 'tolerance', values.tolerance, 0, 2);
+  const tolerance = toleranceFlag ?? 0.6;
+  if (values['save-unknown'] && values.known !== undefined) throw new UsageError('facerec identify: --save-unknown stores faces in the gallery database; it cannot be used with --known');
   const knn = parseIntegerOption('identify', 'knn', values.knn, 1, 100) ?? 1;
   const topK = parseIntegerOption('identify', 'top-k', values['top-k'], 1, 100) ?? 3;
   const maxPixels = parseIntegerOption('identify', 'max-pixels', values['max-pixels'], 1);
@@ -123,6 +143,7 @@ export async function runIdentify(argv: string[], ctx: CommandContext): Promise<
   }
   workers ??= defaultWorkerCount();
   const matchOptions = { tolerance, knn, topK };
+  const annThreshold = parseIntegerOption('identify', 'ann-threshold', values['ann-threshold'], 0);
 
   const files = await expandImageArguments(positionals);
   if (files.length === 0) throw new UsageError(`facerec identify: no image files found in ${positionals.map((p) => `"${p}"`).join(', ')}`);
@@ -141,7 +162,14 @@ export async function runIdentify(argv: string[], ctx: CommandContext): Promise<
     const db = values.db ?? DEFAULT_DB;
     store = await openGalleryDb(db, { create: false });
     try {
-      identifier = indexIdentifier((await loadGalleryIndex(store, `"${db}"`)).index, matchOptions);
+      const calibrated = toleranceFlag === undefined ? await readCalibratedTolerance(store) : null;
+      if (calibrated !== null) {
+        matchOptions.tolerance = calibrated;
+        ctx.stderr.write(`facerec identify: using the gallery's calibrated tolerance ${calibrated} (facerec calibrate); --tolerance overrides it\n`);
+      }
+      // A PostgreSQL gallery (URL) has no folder to keep the ANN index in: built in memory.
+      const ann = { path: isPostgresUrl(db) ? null : `${db}.ann.usearch`, log: (m: string) => ctx.stderr.write(`${m}\n`), ...(annThreshold !== undefined ? { threshold: annThreshold } : {}) };
+      identifier = indexIdentifier((await loadGalleryIndex(store, `"${redactDb(db)}"`, undefined, ann)).index, matchOptions);
     } finally {
       await store.close();
     }
@@ -151,6 +179,7 @@ export async function runIdentify(argv: string[], ctx: CommandContext): Promise<
   if (annotateDir) await mkdir(annotateDir, { recursive: true });
   const pool: PipelinePool = await createPipelinePool({ detector }, Math.min(workers, Math.max(files.length, knownFiles.length)));
   let failures = 0;
+  const unknownFaces: NewFace[] = [];
   try {
     if (values.known !== undefined) {
       const scan = await scanKnownPeople(pool, knownFiles, { maxPixels });
@@ -167,7 +196,9 @@ export async function runIdentify(argv: string[], ctx: CommandContext): Promise<
         ctx.stderr.write(`facerec identify: ${r.error.message}\n`);
         continue;
       }
-      if (values.json) ctx.stdout.write(`${JSON.stringify(identificationJson(r))}\n`);
+      if (values['save-unknown']) unknownFaces.push(...(await unknownFacesOfFile(r.file, r.faces, maxPixels)));
+      if (values.json && anyExtras(values)) ctx.stdout.write(`${JSON.stringify(await addFaceExtras(identificationJson(r) as { faces?: { box: { top: number; right: number; bottom: number; left: number } }[] }, r.file, values, maxPixels))}\n`);
+      else if (values.json) ctx.stdout.write(`${JSON.stringify(identificationJson(r))}\n`);
       else for (const line of faceRecognitionLines(r, values['show-distance'])) ctx.stdout.write(`${line}\n`);
       if (annotateDir) {
         const image = await loadImage(r.file, { maxPixels });
@@ -176,6 +207,20 @@ export async function runIdentify(argv: string[], ctx: CommandContext): Promise<
     }
   } finally {
     await pool.close();
+    if (anyExtras(values)) await disposeExtras();
+  }
+  if (values['save-unknown']) {
+    const db = values.db ?? DEFAULT_DB;
+    if (unknownFaces.length === 0) ctx.stderr.write(`facerec identify: no unknown face to save\n`);
+    else {
+      const writable = await openGalleryDb(db, { create: false, writable: true });
+      try {
+        const ids = await writable.addUnknownFaces(unknownFaces, embeddingModelId(DEFAULT_ENCODE_OPTIONS));
+        ctx.stderr.write(`facerec identify: saved ${new Set(ids).size} unknown face(s) in ${db} (facerec cluster --unknown --db ${db} groups them)\n`);
+      } finally {
+        await writable.close();
+      }
+    }
   }
   return failures > 0 ? 1 : 0;
 }

@@ -3,9 +3,16 @@ import { runDetect, detectHelp } from './detect-command.js';
 import { runModels, modelsHelp } from './models-command.js';
 import { runEval, evalHelp } from './eval-command.js';
 import { runGallery, galleryHelp } from './gallery-command.js';
+import { runMigrate, migrateHelp } from './migrate-command.js';
 import { runEnroll, enrollHelp } from './enroll-command.js';
 import { runIdentify, identifyHelp } from './identify-command.js';
 import { runServe, serveHelp } from './serve-command.js';
+import { runVideo, videoHelp } from './video-command.js';
+import { runCalibrate, calibrateHelp } from './calibrate-command.js';
+import { runCluster, clusterHelp } from './cluster-command.js';
+import { runEnqueue, enqueueHelp } from './enqueue-command.js';
+import { runWorker, workerHelp } from './worker-command.js';
+import { runJobs, jobsHelp } from './jobs-command.js';
 import { errorMessage, UsageError, type CommandContext } from './cli-support.js';
 
 type Command = { run: (argv: string[], ctx: CommandContext) => Promise<number>; help: string; summary: string };
@@ -16,7 +23,14 @@ const commands: Record<string, Command> = {
   identify: { run: runIdentify, help: identifyHelp, summary: 'name the faces in photos: file,name per face, against the gallery or --known DIR' },
   eval: { run: runEval, help: evalHelp, summary: 'measure verification accuracy with the LFW pairs protocol (ROC, AUC, TAR@FAR)' },
   gallery: { run: runGallery, help: galleryHelp, summary: 'list, export, import, rename, merge or delete persons of the gallery' },
+  migrate: { run: runMigrate, help: migrateHelp, summary: 'copy a whole gallery between a SQLite file and PostgreSQL (counts and checksums)' },
+  calibrate: { run: runCalibrate, help: calibrateHelp, summary: 'choose the match tolerance for a target false accept rate from the gallery itself' },
+  cluster: { run: runCluster, help: clusterHelp, summary: 'group faces of people not in the gallery (a photo folder, or the stored unknown faces)' },
+  video: { run: runVideo, help: videoHelp, summary: 'track and name the faces of a video file, stream or camera; annotated MP4, events' },
   serve: { run: runServe, help: serveHelp, summary: 'web app and REST API: enrol, identify, live camera, gallery (http://127.0.0.1:8080/)' },
+  enqueue: { run: runEnqueue, help: enqueueHelp, summary: 'put a folder of photos on the Redis job queue (--job enroll|identify) for workers' },
+  worker: { run: runWorker, help: workerHelp, summary: 'process queued photos with all local cores (any number of machines)' },
+  jobs: { run: runJobs, help: jobsHelp, summary: 'progress of queued jobs: done, failed (with errors), rate, ETA' },
   models: { run: runModels, help: modelsHelp, summary: 'convert the npm-shipped weights to ONNX now and show the model cache' },
 };
 

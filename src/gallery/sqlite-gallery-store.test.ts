@@ -39,7 +39,7 @@ test('a new database gets the latest schema in WAL mode with foreign keys on, an
   assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   assert.deepEqual(
     (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name),
-    ['faces', 'persons'],
+    ['faces', 'persons', 'settings', 'unknown_faces'],
   );
   db.close();
   const again = await SqliteGalleryStore.open(path);

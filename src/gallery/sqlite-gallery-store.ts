@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { FacerecError, invalidArgument } from '../errors.js';
 import type { FaceBox, Point } from '../types.js';
 import { decodeEmbedding, decodeThumbnail, encodeEmbedding, encodeThumbnail, validateGalleryExport } from './gallery-file.js';
-import type { AddFacesResult, FaceRecord, GalleryExport, GalleryStore, NewFace, PersonRecord } from './gallery-store.js';
+import type { AddFacesResult, FaceRecord, GalleryExport, GalleryStore, NewFace, PersonRecord, UnknownFaceRecord } from './gallery-store.js';
 import { bytesToEmbedding, checkModelId, checkNewFace, embeddingToBytes, modelMismatch, normalizePersonName, type CheckedFace } from './gallery-validation.js';
 
 /** 'FREC': marks the file as a facerec gallery (PRAGMA application_id). */
@@ -45,6 +45,26 @@ export const MIGRATIONS: readonly string[] = [
    PRAGMA application_id = ${APPLICATION_ID};`,
   // v2: a small JPEG of the face crop, for user interfaces (optional).
   `ALTER TABLE faces ADD COLUMN thumbnail BLOB;`,
+  // v3: faces seen but not identified (clustered and named later), and small key/value settings (calibrated tolerance).
+  `CREATE TABLE unknown_faces (
+     id INTEGER PRIMARY KEY,
+     embedding BLOB NOT NULL,
+     model_id TEXT NOT NULL,
+     source_path TEXT,
+     source_sha256 TEXT,
+     box TEXT,
+     landmarks TEXT,
+     quality REAL,
+     cluster_id INTEGER,
+     created_at TEXT NOT NULL,
+     thumbnail BLOB
+   );
+   CREATE INDEX unknown_faces_source_sha256 ON unknown_faces(source_sha256);
+   CREATE TABLE settings (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -79,6 +99,35 @@ interface PersonRow {
 const FACE_SELECT = `SELECT f.id, f.person_id, p.name AS person_name, f.embedding, f.model_id, f.source_path, f.source_sha256,
   f.box, f.landmarks, f.quality, f.created_at, f.thumbnail FROM faces f JOIN persons p ON p.id = f.person_id`;
 const PERSON_SELECT = `SELECT p.id, p.name, p.created_at, (SELECT count(*) FROM faces f WHERE f.person_id = p.id) AS face_count FROM persons p`;
+
+interface UnknownRow {
+  id: number;
+  embedding: Buffer;
+  model_id: string;
+  source_path: string | null;
+  source_sha256: string | null;
+  box: string | null;
+  landmarks: string | null;
+  quality: number | null;
+  cluster_id: number | null;
+  created_at: string;
+  thumbnail: Buffer | null;
+}
+const UNKNOWN_SELECT = `SELECT id, embedding, model_id, source_path, source_sha256, box, landmarks, quality, cluster_id, created_at, thumbnail FROM unknown_faces`;
+const toUnknown = (r: UnknownRow): UnknownFaceRecord => ({
+  id: r.id,
+  embedding: bytesToEmbedding(r.embedding, `unknown face ${r.id} embedding`),
+  modelId: r.model_id,
+  sourcePath: r.source_path,
+  sourceSha256: r.source_sha256,
+  box: r.box === null ? null : (JSON.parse(r.box) as FaceBox),
+  landmarks: r.landmarks === null ? null : (JSON.parse(r.landmarks) as Point[]),
+  quality: r.quality,
+  clusterId: r.cluster_id,
+  createdAt: r.created_at,
+  thumbnail: r.thumbnail === null ? null : new Uint8Array(r.thumbnail),
+});
+const thumbnailBytes = (t: Uint8Array | null): Buffer | null => t && Buffer.from(t.buffer, t.byteOffset, t.byteLength);
 
 const toPerson = (r: PersonRow): PersonRecord => ({ id: r.id, name: r.name, createdAt: r.created_at, faceCount: r.face_count });
 const toFace = (r: FaceRow): FaceRecord => ({
@@ -289,6 +338,105 @@ export class SqliteGalleryStore implements GalleryStore {
     });
   }
 
+  async addUnknownFaces(faces: readonly NewFace[], modelId: string): Promise<number[]> {
+    checkModelId(modelId);
+    if (!Array.isArray(faces) || faces.length === 0) throw invalidArgument('faces', 'a non-empty array of faces', faces);
+    return this.#write('add unknown faces', (db) => {
+      const known = this.#anyModelId(db);
+      if (known !== null && known !== modelId) throw modelMismatch(modelId, known, 'The unknown faces');
+      const dimension = this.#dimension(db) ?? this.#unknownDimension(db);
+      const checked = faces.map((f, i) => checkNewFace(f, `faces[${i}]`, dimension));
+      const dim = checked[0]!.embedding.length;
+      checked.forEach((f, i) => {
+        if (f.embedding.length !== dim) throw invalidArgument(`faces[${i}].embedding`, `an embedding of length ${dim} like faces[0]`, `length ${f.embedding.length}`);
+      });
+      const now = new Date().toISOString();
+      const find = db.prepare(`SELECT id FROM unknown_faces WHERE source_sha256 = ? AND box IS ?`);
+      const insert = db.prepare(
+        `INSERT INTO unknown_faces (embedding, model_id, source_path, source_sha256, box, landmarks, quality, cluster_id, created_at, thumbnail) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+      );
+      return checked.map((f) => {
+        const box = f.box && JSON.stringify(f.box);
+        // Same photo + same box seen again (a re-run, a repeated video frame file): stored once.
+        const existing = f.sourceSha256 === null ? undefined : (find.get(f.sourceSha256, box) as { id: number } | undefined);
+        if (existing) return existing.id;
+        return Number(
+          insert.run(embeddingToBytes(f.embedding), modelId, f.sourcePath, f.sourceSha256, box, f.landmarks && JSON.stringify(f.landmarks), f.quality, now, thumbnailBytes(f.thumbnail)).lastInsertRowid,
+        );
+      });
+    });
+  }
+
+  async listUnknownFaces(): Promise<UnknownFaceRecord[]> {
+    return this.#run('list unknown faces', (db) => (db.prepare(`${UNKNOWN_SELECT} ORDER BY id`).all() as UnknownRow[]).map(toUnknown));
+  }
+
+  async setUnknownClusters(labels: ReadonlyMap<number, number | null>): Promise<void> {
+    if (!(labels instanceof Map)) throw invalidArgument('labels', 'a Map from unknown face id to cluster label (or null)', labels);
+    for (const [id, label] of labels) {
+      if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw invalidArgument('labels key', 'an integer unknown face id', id);
+      if (label !== null && (typeof label !== 'number' || !Number.isSafeInteger(label))) throw invalidArgument(`labels[${id}]`, 'an integer cluster label or null', label);
+    }
+    return this.#write('set unknown face clusters', (db) => {
+      const update = db.prepare(`UPDATE unknown_faces SET cluster_id = ? WHERE id = ?`);
+      for (const [id, label] of labels) {
+        if (update.run(label, id).changes === 0) throw new FacerecError('NOT_FOUND', `There is no unknown face with id ${id} in the gallery "${this.path}".`);
+      }
+    });
+  }
+
+  async enrolUnknownFaces(ids: readonly number[], personName: string): Promise<AddFacesResult> {
+    const name = normalizePersonName(personName, 'personName');
+    const list = checkIds(ids);
+    if (list.length === 0) throw invalidArgument('ids', 'a non-empty array of unknown face ids', ids);
+    return this.#write('enrol unknown faces', (db) => {
+      const select = db.prepare(`${UNKNOWN_SELECT} WHERE id = ?`);
+      const rows = list.map((id) => {
+        const row = select.get(id) as UnknownRow | undefined;
+        if (!row) throw new FacerecError('NOT_FOUND', `There is no unknown face with id ${id} in the gallery "${this.path}".`);
+        return toUnknown(row);
+      });
+      const galleryModel = this.#modelId(db);
+      for (const r of rows) if (galleryModel !== null && r.modelId !== galleryModel) throw modelMismatch(r.modelId, galleryModel, `Unknown face ${r.id}`);
+      // One gallery face per source photo (faces.source_sha256 is unique): a second face of
+      // an enrolled photo is reported in `duplicates` and, being named, leaves the unknown list too.
+      const result = this.#insertFaces(
+        db,
+        name,
+        rows.map((r) => ({ embedding: r.embedding, sourcePath: r.sourcePath, sourceSha256: r.sourceSha256, box: r.box, landmarks: r.landmarks, quality: r.quality, thumbnail: r.thumbnail ?? null, createdAt: null })),
+        rows[0]!.modelId,
+        null,
+      );
+      const del = db.prepare(`DELETE FROM unknown_faces WHERE id = ?`);
+      for (const id of list) del.run(id);
+      return result;
+    });
+  }
+
+  async deleteUnknownFaces(ids: readonly number[]): Promise<void> {
+    const list = checkIds(ids);
+    return this.#write('delete unknown faces', (db) => {
+      const del = db.prepare(`DELETE FROM unknown_faces WHERE id = ?`);
+      for (const id of list) {
+        if (del.run(id).changes === 0) throw new FacerecError('NOT_FOUND', `There is no unknown face with id ${id} in the gallery "${this.path}".`);
+      }
+    });
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const k = checkSettingKey(key);
+    return this.#run('read a setting', (db) => (db.prepare(`SELECT value FROM settings WHERE key = ?`).get(k) as { value: string } | undefined)?.value ?? null);
+  }
+
+  async setSetting(key: string, value: string | null): Promise<void> {
+    const k = checkSettingKey(key);
+    if (value !== null && typeof value !== 'string') throw invalidArgument(`setting "${k}"`, 'a string or null', value);
+    return this.#write('write a setting', (db) => {
+      if (value === null) db.prepare(`DELETE FROM settings WHERE key = ?`).run(k);
+      else db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(k, value, new Date().toISOString());
+    });
+  }
+
   async exportGallery(): Promise<GalleryExport> {
     return this.#run('export the gallery', (db) =>
       // One read transaction: a consistent snapshot even while another process writes.
@@ -393,6 +541,18 @@ export class SqliteGalleryStore implements GalleryStore {
     return row?.model_id ?? null;
   }
 
+  /** The model of the enrolled faces, else of the unknown faces: both must agree. */
+  #anyModelId(db: Database.Database): string | null {
+    if (this.#modelId(db) !== null) return this.#modelId(db);
+    const row = db.prepare(`SELECT model_id FROM unknown_faces LIMIT 1`).get() as { model_id: string } | undefined;
+    return row?.model_id ?? null;
+  }
+
+  #unknownDimension(db: Database.Database): number | null {
+    const row = db.prepare(`SELECT length(embedding) AS n FROM unknown_faces LIMIT 1`).get() as { n: number } | undefined;
+    return row ? row.n / 4 : null;
+  }
+
   #dimension(db: Database.Database): number | null {
     const row = db.prepare(`SELECT length(embedding) AS n FROM faces LIMIT 1`).get() as { n: number } | undefined;
     return row ? row.n / 4 : null;
@@ -439,6 +599,19 @@ export class SqliteGalleryStore implements GalleryStore {
     const select = db.prepare(`${FACE_SELECT} WHERE f.id = ?`);
     return { person: this.#person(db, name)!, added: ids.map((id) => toFace(select.get(id) as FaceRow)), duplicates };
   }
+}
+
+function checkIds(ids: unknown): number[] {
+  if (!Array.isArray(ids)) throw invalidArgument('ids', 'an array of unknown face ids', ids);
+  return ids.map((id, i) => {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw invalidArgument(`ids[${i}]`, 'an integer unknown face id', id);
+    return id;
+  });
+}
+
+function checkSettingKey(key: unknown): string {
+  if (typeof key !== 'string' || !/^[a-z][a-z0-9._-]{0,99}$/.test(key)) throw invalidArgument('setting key', 'a lower-case name like "identify.tolerance"', key);
+  return key;
 }
 
 function readHeader(path: string): string {

@@ -14,7 +14,7 @@ import { FaceIndex } from '../match/face-index.js';
 import { DEFAULT_TOLERANCE, euclideanDistance } from '../match/face-distance.js';
 import type { PipelinePool } from '../pool/pipeline-pool.js';
 import type { FaceResult, FileResult } from '../pool/pipeline-task.js';
-import type { FaceBox } from '../types.js';
+import type { FaceBox, Point } from '../types.js';
 import { basename, extname } from 'node:path';
 
 export interface Candidate {
@@ -42,6 +42,9 @@ export interface FaceIdentity {
 export interface IdentifiedFace extends FaceIdentity {
   box: FaceBox;
   score: number;
+  /** The face's encoding and landmarks (kept so unknown faces can be saved: identify --save-unknown). */
+  encoding?: Float32Array;
+  landmarks?: Point[];
 }
 
 export interface FileIdentification {
@@ -134,6 +137,16 @@ export function knownFacesIdentifier(known: readonly KnownFace[], options: Match
   };
 }
 
+/** The ANN index of a large gallery (see FaceIndex's annThreshold and prepareAnn). */
+export interface GalleryAnnOptions {
+  /** Faces from which searches use the ANN index (default 500,000; 0 = always exact). */
+  threshold?: number;
+  /** Where the ANN index is persisted and caught up from (null: built in memory each time). */
+  path?: string | null;
+  /** Told why a persisted ANN index was rebuilt. */
+  log?: (message: string) => void;
+}
+
 export interface GalleryIndex {
   index: FaceIndex;
   modelId: string;
@@ -145,14 +158,21 @@ export interface GalleryIndex {
  * Loads a gallery's faces into a FaceIndex. Throws a FacerecError when the gallery has
  * no person yet, or was made by another embedding model than `modelId`.
  */
-export async function loadGalleryIndex(store: GalleryStore, galleryLabel: string, modelId = embeddingModelId(DEFAULT_ENCODE_OPTIONS)): Promise<GalleryIndex> {
+export async function loadGalleryIndex(
+  store: GalleryStore,
+  galleryLabel: string,
+  modelId = embeddingModelId(DEFAULT_ENCODE_OPTIONS),
+  ann: GalleryAnnOptions = {},
+): Promise<GalleryIndex> {
   const persons = await store.listPersons();
   const faces = await store.listFaces();
   if (persons.length === 0 || faces.length === 0) {
     throw new FacerecError('NOT_FOUND', `The gallery ${galleryLabel} has no persons yet; enrol some with facerec enroll DATASET_DIR`);
   }
   await assertGalleryModel(store, modelId, galleryLabel);
-  return { index: FaceIndex.fromRecords(faces, { modelId }), modelId, persons: persons.length, faces: faces.length };
+  const index = FaceIndex.fromRecords(faces, { modelId, ...(ann.threshold !== undefined ? { annThreshold: ann.threshold } : {}) });
+  await index.prepareAnn(ann.path ?? null, ann.log);
+  return { index, modelId, persons: persons.length, faces: faces.length };
 }
 
 export interface PipelineSettings {
@@ -203,7 +223,7 @@ function identifyFileResult(r: FileResult, identifier: Identifier): FileIdentifi
     file: r.file,
     width: r.width,
     height: r.height,
-    faces: r.faces.filter((f): f is FaceResult & { encoding: Float32Array } => Boolean(f.encoding)).map((f) => ({ box: f.box, score: f.score, ...identifier.identify(f.encoding) })),
+    faces: r.faces.filter((f): f is FaceResult & { encoding: Float32Array } => Boolean(f.encoding)).map((f) => ({ box: f.box, score: f.score, ...identifier.identify(f.encoding), encoding: f.encoding, ...(f.landmarks ? { landmarks: f.landmarks } : {}) })),
   };
 }
 

@@ -40,7 +40,7 @@ export const LANDMARK_OUTPUT_NAME = 'landmarks';
  * separable conv reads relu(out1 + … + outk) and the block returns
  * relu(out1 + … + outN).
  */
-function denseBlock(g: GraphBuilder, x: string, w: TfjsWeights, prefix: string, convCount: 3 | 4, isFirst: boolean): string {
+export function denseBlock(g: GraphBuilder, x: string, w: TfjsWeights, prefix: string, convCount: 3 | 4, isFirst: boolean): string {
   const conv0 = isFirst
     ? conv2d(g, x, w.get(`${prefix}/conv0/filters`), w.get(`${prefix}/conv0/bias`), { stride: 2, name: `${prefix}/conv0` })
     : separableConv2d(

@@ -29,11 +29,18 @@
  * `searchBatch` blocks both scans over queries (32 at a time): each gallery row
  * is read from memory once per block, compared with all queries of the block
  * while it sits in L1, so a batched query costs a fraction of a single one.
+ *
+ * Large galleries: from `annThreshold` faces on (default 500,000), searches ask
+ * an HNSW index (./ann-index.ts, usearch) for the max(k, 32) nearest candidates
+ * and rank those with the same float32 kernel, so an answer differs from the
+ * exact one only when the ANN missed a true neighbour (recall in
+ * docs/benchmarks.md). `approximate: false` or `scan: 'float32'` stay exact.
  */
 import { checkNumber, FacerecError, invalidArgument } from '../errors.js';
 import type { FaceRecord } from '../gallery/gallery-store.js';
 import { DEFAULT_TOLERANCE } from './face-distance.js';
 import { instantiateSimd, jsKernel, newMemory, type Kernel, type WasmMemory } from './distance-kernels.js';
+import { AnnIndex, type AnnOptions, type AnnSource, type AnnSyncReport } from './ann-index.js';
 
 /** What the index needs of a face: `FaceRecord`s fit as they are. */
 export type IndexableFace = Pick<FaceRecord, 'id' | 'personName' | 'embedding'> & { modelId?: string };
@@ -52,6 +59,35 @@ export interface SearchOptions {
    * is the reference the benchmark and tests compare against.
    */
   scan?: 'int8' | 'float32';
+  /**
+   * false: always the exact search. Default: the ANN index (./ann-index.ts) finds
+   * candidates once the index holds `annThreshold` faces or more; they are
+   * re-ranked with exact float32 distances. `scan: 'float32'` is always exact.
+   */
+  approximate?: boolean;
+}
+
+/**
+ * Faces from which searches go through the ANN index (0 turns the ANN off). Below
+ * ~500k the exact two-stage search is about as fast as the ANN at the ef needed
+ * for recall (100k: 1.4 ms exact vs 3.6 ms ANN at ef 512; 1M: 24.5 vs 10.1 ms,
+ * docs/benchmarks.md) and always exact.
+ */
+export const DEFAULT_ANN_THRESHOLD = 500_000;
+/** An ANN search fetches at least this many candidates, re-ranked exactly. */
+export const ANN_CANDIDATES = 32;
+
+export interface FaceIndexOptions {
+  /** Fix the embedding length up front (else the first added face fixes it). */
+  dimension?: number;
+  /** The embedding model the faces come from (checked by fromRecords / checkModel). */
+  modelId?: string | null;
+  /** 'wasm-simd' (default where available) or 'js'. */
+  kernel?: 'wasm-simd' | 'js';
+  /** Searches go through the ANN index when the index holds at least this many faces (default 500,000); 0 = always exact. */
+  annThreshold?: number;
+  /** HNSW parameters of the ANN index. */
+  ann?: AnnOptions;
 }
 
 export interface IdentifyOptions extends SearchOptions {
@@ -327,16 +363,17 @@ export class FaceIndex {
   #persons = 0; // persons with at least one face
   #exactChecks = 0;
   readonly #preferSimd: boolean;
+  readonly annThreshold: number;
+  readonly #annOptions: AnnOptions;
+  #ann: AnnIndex | null = null; // kept in sync by add/#compact once it exists
+  #rowOf: Map<number, number> | null = null; // face id → row, for ANN hits; dropped by #compact
 
-  /**
-   * @param options.dimension fix the embedding length up front (else the first added face fixes it).
-   * @param options.modelId the embedding model the faces come from (checked by fromRecords / checkModel).
-   * @param options.kernel 'wasm-simd' (default where available) or 'js'.
-   */
-  constructor(options: { dimension?: number; modelId?: string | null; kernel?: 'wasm-simd' | 'js' } = {}) {
+  constructor(options: FaceIndexOptions = {}) {
     this.#dim = options.dimension === undefined ? null : checkNumber('dimension', options.dimension, { min: 1, integer: true });
     this.#modelId = options.modelId ?? null;
     this.#preferSimd = options.kernel !== 'js';
+    this.annThreshold = checkNumber('annThreshold', options.annThreshold ?? DEFAULT_ANN_THRESHOLD, { min: 0, integer: true });
+    this.#annOptions = options.ann ?? {};
   }
 
   /**
@@ -345,7 +382,7 @@ export class FaceIndex {
    * (MODEL_MISMATCH otherwise): a query encoded by one model is never searched
    * against faces of another.
    */
-  static fromRecords(records: Iterable<IndexableFace>, options: { modelId?: string | null; kernel?: 'wasm-simd' | 'js' } = {}): FaceIndex {
+  static fromRecords(records: Iterable<IndexableFace>, options: Omit<FaceIndexOptions, 'dimension'> = {}): FaceIndex {
     const list = [...records];
     let modelId = options.modelId ?? null;
     for (const r of list) {
@@ -358,7 +395,7 @@ export class FaceIndex {
         );
       }
     }
-    const index = new FaceIndex({ modelId, ...(options.kernel ? { kernel: options.kernel } : {}) });
+    const index = new FaceIndex({ ...options, modelId });
     index.add(list);
     return index;
   }
@@ -393,6 +430,46 @@ export class FaceIndex {
   /** Bytes of the index's typed storage (capacity, not just size), scratch included. */
   get storageBytes(): number {
     return (this.#memory?.buffer.byteLength ?? 0) + (this.#codeMemory?.buffer.byteLength ?? 0) + this.#err.byteLength + this.#ids.byteLength + this.#person.byteLength;
+  }
+
+  /** Whether searches (without `approximate: false`) go through the ANN index now. */
+  get annActive(): boolean {
+    return this.annThreshold > 0 && this.#size >= this.annThreshold;
+  }
+  /** The ANN index once built (by prepareAnn or the first approximate search), else null. */
+  get ann(): AnnIndex | null {
+    return this.#ann;
+  }
+
+  /**
+   * Readies the ANN index when the gallery is at or over `annThreshold`: loads
+   * the one persisted at `path` and applies the faces changed since (or
+   * rebuilds it, logging why), then saves it back. Without this the first
+   * approximate search builds it in memory (minutes at 1M faces). Returns null
+   * when the gallery is under the threshold.
+   */
+  async prepareAnn(path: string | null, log?: (message: string) => void, onProgress?: (done: number, total: number) => void): Promise<AnnSyncReport | null> {
+    if (!this.annActive) return null;
+    if (this.#ann) {
+      if (path !== null) await this.#ann.save(path);
+      return { rebuildReason: null, added: 0, removed: 0 };
+    }
+    const ann = new AnnIndex(this.#dim!, { ...this.#annOptions, modelId: this.#modelId });
+    const report = await ann.sync(this.#annSource(), path, log, onProgress);
+    this.#ann = ann;
+    return report;
+  }
+
+  /** Uses `ann` (built or loaded elsewhere, e.g. with other search parameters); it must hold exactly this index's faces. */
+  attachAnn(ann: AnnIndex): void {
+    if (!(ann instanceof AnnIndex)) throw invalidArgument('ann', 'an AnnIndex', ann);
+    if (ann.dimension !== this.#dim || ann.modelId !== this.#modelId) {
+      throw invalidArgument('ann', `an ANN index of dimension ${this.#dim} and model ${this.#modelId}`, `dimension ${ann.dimension}, model ${ann.modelId}`);
+    }
+    let same = ann.size === this.#size;
+    for (let row = 0; same && row < this.#size; row++) same = ann.has(this.#ids[row]!);
+    if (!same) throw invalidArgument('ann', `an ANN index of this gallery's ${this.#size} faces`, `an index of ${ann.size} faces, other ids`);
+    this.#ann = ann;
   }
 
   /** Throws MODEL_MISMATCH unless `modelId` is this index's model (or the index has none). */
@@ -435,6 +512,12 @@ export class FaceIndex {
       this.#ids[row] = r.id;
       const p = (this.#person[row] = this.#ordinal(r.personName));
       if ((this.#facesOf[p] = (this.#facesOf[p] ?? 0) + 1) === 1) this.#persons++;
+      this.#rowOf?.set(r.id, row);
+    }
+    if (this.#ann) {
+      const vectors = new Float32Array(records.length * d);
+      records.forEach((r, i) => vectors.set(r.embedding, i * d));
+      this.#ann.add(records.map((r) => r.id), vectors);
     }
   }
 
@@ -468,7 +551,7 @@ export class FaceIndex {
     checkNumber('k', k, { min: 1, integer: true });
     queries.forEach((q, i) => this.#checkQuery(q, queries.length === 1 ? 'query' : `queries[${i}]`));
     const kk = Math.min(k, Math.max(this.#size, 1));
-    return this.#select(queries, () => [new TopK(kk)] as const, options.scan).map(([heap]) =>
+    return this.#select(queries, () => [new TopK(kk)] as const, options, k).map(([heap]) =>
       heap.sorted().map(([d2, row]) => ({ faceId: this.#ids[row]!, personName: this.#names[this.#person[row]!]!, distance: Math.sqrt(d2) })),
     );
   }
@@ -495,7 +578,7 @@ export class FaceIndex {
     const nFaces = Math.min(knn ?? 1, Math.max(this.#size, 1));
     const make = (): [TopPersons] | [TopPersons, TopK] =>
       knn === undefined ? [new TopPersons(nPersons, this.#person)] : [new TopPersons(nPersons, this.#person), new TopK(nFaces)];
-    return this.#select(queries, make, options.scan).map(([persons, faces]) => {
+    return this.#select(queries, make, options, Math.max(knn ?? 1, topK)).map(([persons, faces]) => {
       const candidates = persons.sorted().map(([d2, p]) => ({ name: this.#names[p]!, distance: Math.sqrt(d2) }));
       const nearest = candidates[0];
       let name: string | null = null;
@@ -537,8 +620,10 @@ export class FaceIndex {
   }
 
   /** Per query, `make()`'s selections fed the exact float32 distance² of every row that can matter. */
-  #select<S extends readonly Selection[]>(queries: readonly Float32Array[], make: () => S, scan: 'int8' | 'float32' = 'int8'): S[] {
+  #select<S extends readonly Selection[]>(queries: readonly Float32Array[], make: () => S, options: SearchOptions, wanted: number): S[] {
+    const { scan = 'int8', approximate = true } = options;
     if (this.#size === 0) return queries.map(make);
+    if (approximate && scan !== 'float32' && this.annActive) return this.#annSelect(queries, make, Math.max(wanted, ANN_CANDIDATES));
     if (scan === 'int8' && this.#codeKernel) return this.#twoStage(queries, make);
     const sels = queries.map(make);
     this.#scan(queries, (qi, row0, count, dOff) => {
@@ -574,6 +659,47 @@ export class FaceIndex {
         for (let i = 0; i < nq; i++) visit(b0 + i, row0, count, this.#outOff + i * count);
       }
     }
+  }
+
+  /**
+   * #select's ANN path: the ANN index's `candidates` nearest faces per query,
+   * fed to the selections with the same float32 kernel distances the exact path
+   * computes, so the answer equals the exact one whenever the true neighbours
+   * are among the candidates.
+   */
+  #annSelect<S extends readonly Selection[]>(queries: readonly Float32Array[], make: () => S, candidates: number): S[] {
+    if (!this.#ann) {
+      this.#ann = new AnnIndex(this.#dim!, { ...this.#annOptions, modelId: this.#modelId });
+      this.#ann.build(this.#annSource());
+    }
+    if (!this.#rowOf) {
+      this.#rowOf = new Map();
+      for (let row = 0; row < this.#size; row++) this.#rowOf.set(this.#ids[row]!, row);
+    }
+    const d = this.#dim!;
+    const found = this.#ann.searchBatch(queries, Math.min(candidates, this.#size));
+    return queries.map((q, qi) => {
+      const sels = make();
+      this.#f32.set(q, this.#qOff);
+      for (const id of found[qi]!.ids) {
+        const row = this.#rowOf!.get(id);
+        if (row === undefined) continue; // never expected: add/#compact keep the ANN in step
+        this.#kernel!(this.#qOff, 1, this.#baseOff + row * d, 1, d, this.#outOff);
+        const v = this.#f32[this.#outOff]!;
+        if (v <= worstOf(sels)) for (const s of sels) s.push(v, row);
+      }
+      return sels;
+    });
+  }
+
+  /** Row i's face id and embedding (a view), for building the ANN index. */
+  #annSource(): AnnSource {
+    const d = this.#dim!;
+    return {
+      count: this.#size,
+      idAt: (i) => this.#ids[i]!,
+      vectorAt: (i) => this.#f32.subarray(this.#baseOff + i * d, this.#baseOff + (i + 1) * d),
+    };
   }
 
   /** #select's two-stage path: an int8 scan for candidates (Prefilter), then float32 re-checks. */
@@ -630,8 +756,10 @@ export class FaceIndex {
     const d = this.#dim ?? 0;
     let w = 0;
     this.#errMax = 0;
+    const dropped: number[] = [];
     for (let r = 0; r < this.#size; r++) {
       if (drop(r)) {
+        dropped.push(this.#ids[r]!);
         const p = this.#person[r]!;
         if (--this.#facesOf[p]! === 0) this.#persons--;
         continue;
@@ -651,6 +779,10 @@ export class FaceIndex {
     }
     const removed = this.#size - w;
     this.#size = w;
+    if (removed > 0) {
+      this.#rowOf = null;
+      this.#ann?.remove(dropped);
+    }
     return removed;
   }
 

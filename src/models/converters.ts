@@ -2,6 +2,7 @@
 import { ssdMobilenetV1Converter, tinyFaceDetectorConverter } from '../detect/index.js';
 import { faceLandmark68Converter, faceLandmark68TinyConverter } from '../landmarks/graph.js';
 import { faceRecognitionConverter } from '../encode/resnet-graph.js';
+import { ageGenderConverter, faceExpressionConverter } from '../attributes/graphs.js';
 import type { ModelConverter } from './model-cache.js';
 
 export const ALL_CONVERTERS: readonly ModelConverter[] = [
@@ -10,4 +11,6 @@ export const ALL_CONVERTERS: readonly ModelConverter[] = [
   faceLandmark68Converter,
   faceLandmark68TinyConverter,
   faceRecognitionConverter,
+  ageGenderConverter,
+  faceExpressionConverter,
 ];

@@ -33,6 +33,9 @@ export const FACE_API_MODELS = [
   'face_landmark_68',
   'face_landmark_68_tiny',
   'face_recognition',
+  // Attributes (off by default): src/attributes/.
+  'age_gender',
+  'face_expression',
 ] as const;
 export type FaceApiModel = (typeof FACE_API_MODELS)[number];
 
@@ -42,7 +45,7 @@ export function faceApiModelDir(): string {
   return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 }
 
-function float16ToFloat32(h: number): number {
+export function float16ToFloat32(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exponent = (h >> 10) & 0x1f;
   const fraction = h & 0x3ff;

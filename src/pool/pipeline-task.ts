@@ -8,12 +8,15 @@ import type { DetectOptions } from '../detect/face-detector.js';
 import { loadImage } from '../image/load-image.js';
 import { runVerificationFaceTask, type VerificationFaceOptions, type VerificationFaceResult } from '../eval/verification-face-task.js';
 import type { FaceBox, Point } from '../types.js';
+import { faceQuality, type FaceQualityOptions } from '../quality/face-quality.js';
 
 export interface PipelineTaskOptions extends DetectOptions, EncodeOptions {
   /** Which steps to run after detection. */
   landmarks?: boolean;
   encode?: boolean;
   maxPixels?: number;
+  /** Measure each face's quality (needs landmarks; see src/quality). */
+  quality?: boolean | FaceQualityOptions;
 }
 
 export interface FaceResult {
@@ -21,6 +24,8 @@ export interface FaceResult {
   score: number;
   landmarks?: Point[];
   encoding?: Float32Array;
+  /** When asked for (options.quality): the face's quality score and what is wrong with it. */
+  quality?: { score: number; reasons: string[] };
 }
 
 export interface FileResult {
@@ -41,13 +46,15 @@ export async function runPipelineTask(recognizer: FaceRecognizer, file: string, 
   try {
     const image = await loadImage(file, { maxPixels: options.maxPixels });
     let faces: FaceResult[];
-    if (options.encode || options.landmarks) {
+    if (options.encode || options.landmarks || options.quality) {
       const full = await recognizer.detectFaces(image, { ...options, encode: options.encode ?? false });
+      const qualityOptions = typeof options.quality === 'object' ? options.quality : {};
       faces = full.map((f) => ({
         box: f.box,
         score: f.score,
         landmarks: f.landmarks,
         ...(options.encode ? { encoding: f.encoding } : {}),
+        ...(options.quality && f.landmarks?.length === 68 ? { quality: pickQuality(faceQuality(image, f.box, f.landmarks, qualityOptions)) } : {}),
       }));
     } else {
       faces = (await recognizer.faceLocations(image, options)).map((d) => ({ box: d.box, score: d.score }));
@@ -59,6 +66,8 @@ export async function runPipelineTask(recognizer: FaceRecognizer, file: string, 
     return { file, faces: [], error: { code, message }, ms: performance.now() - start };
   }
 }
+
+const pickQuality = (q: { score: number; reasons: string[] }) => ({ score: q.score, reasons: q.reasons });
 
 /** The kinds of per-file work a pool runs, with their options and results. */
 export interface TaskKinds {

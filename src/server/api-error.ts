@@ -43,11 +43,14 @@ const FACEREC_STATUS: Record<FacerecErrorCode, number> = {
   IMAGE_CORRUPT: 415,
   IMAGE_TOO_LARGE: 422,
   NO_FACE: 422,
+  LOW_QUALITY: 422,
   NOT_FOUND: 404,
   ALREADY_EXISTS: 409,
   MODEL_MISMATCH: 409,
   IO_ERROR: 500,
   DATABASE_ERROR: 500,
+  UNAVAILABLE: 503,
+  VIDEO_CORRUPT: 422,
 };
 
 export const INTERNAL_MESSAGE = 'Internal server error; the details are in the server log.';

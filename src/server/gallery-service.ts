@@ -9,9 +9,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import { FacerecError } from '../errors.js';
-import type { AddFacesResult, FaceRecord, GalleryStore, NewFace, PersonRecord } from '../gallery/gallery-store.js';
+import type { AddFacesResult, FaceRecord, GalleryStore, GalleryUpdate, NewFace, PersonRecord } from '../gallery/gallery-store.js';
 import { normalizePersonName } from '../gallery/gallery-validation.js';
 import { FaceIndex, type Identification } from '../match/face-index.js';
+import type { GalleryAnnOptions } from '../identify/identify.js';
 
 /** One lock: each call runs after every earlier call has settled. */
 export class Mutex {
@@ -44,6 +45,7 @@ export class GalleryService {
   readonly #faceOwner = new Map<number, string>();
   #index: FaceIndex;
   #sequence = 0;
+  #stopWatching: (() => Promise<void>) | null = null;
 
   private constructor(
     readonly store: GalleryStore,
@@ -58,7 +60,13 @@ export class GalleryService {
   }
 
   /** Loads the store's faces into a FaceIndex; MODEL_MISMATCH if the gallery holds faces of another model. */
-  static async open(store: GalleryStore, modelId: string, datasetDir: string | null = null, onError: (err: unknown) => void = () => {}): Promise<GalleryService> {
+  static async open(
+    store: GalleryStore,
+    modelId: string,
+    datasetDir: string | null = null,
+    onError: (err: unknown) => void = () => {},
+    ann: GalleryAnnOptions = {},
+  ): Promise<GalleryService> {
     const stored = await store.modelId();
     if (stored !== null && stored !== modelId) {
       throw new FacerecError(
@@ -66,10 +74,40 @@ export class GalleryService {
         `The gallery holds faces of model ${stored}, but this server encodes faces with ${modelId}; encodings of different models cannot be compared (use another --db).`,
       );
     }
+    // Multi-node stores: the change number BEFORE loading, so nothing written meanwhile is missed.
+    const afterSeq = store.changeSeq ? await store.changeSeq() : undefined;
     // Thumbnails are not kept: only ids, names and embeddings go into the index.
     const records = (await store.listFaces()).map(({ id, personName, embedding }) => ({ id, personName, embedding }));
-    const index = records.length > 0 ? FaceIndex.fromRecords(records, { modelId }) : new FaceIndex({ modelId });
-    return new GalleryService(store, modelId, datasetDir === null ? null : resolve(datasetDir), onError, index, records as FaceRecord[]);
+    const annThreshold = ann.threshold !== undefined ? { annThreshold: ann.threshold } : {};
+    const index = records.length > 0 ? FaceIndex.fromRecords(records, { modelId, ...annThreshold }) : new FaceIndex({ modelId, ...annThreshold });
+    await index.prepareAnn(ann.path ?? null, ann.log);
+    const service = new GalleryService(store, modelId, datasetDir === null ? null : resolve(datasetDir), onError, index, records as FaceRecord[]);
+    if (store.watchChanges) {
+      service.#stopWatching = store.watchChanges((update) => service.#applyUpdate(update), { ...(afterSeq !== undefined ? { afterSeq } : {}), onError });
+    }
+    return service;
+  }
+
+  /** Stops following other nodes' changes (the store itself is closed by its owner). */
+  async close(): Promise<void> {
+    const stop = this.#stopWatching;
+    this.#stopWatching = null;
+    await stop?.();
+  }
+
+  /**
+   * Another node's writes (or our own, echoed back): drop every touched face from
+   * the index and re-add those still stored, under the write lock so it never
+   * interleaves with a local write. Idempotent, so echoes and replays are harmless.
+   */
+  #applyUpdate(update: GalleryUpdate): Promise<void> {
+    return this.#lock.run(async () => {
+      this.#index.remove(update.faceIds);
+      for (const id of update.faceIds) this.#faceOwner.delete(id);
+      const faces = update.faces.filter((f) => f.embedding.length === (this.#index.dimension ?? f.embedding.length));
+      this.#index.add(faces);
+      for (const f of faces) this.#faceOwner.set(f.id, f.personName);
+    });
   }
 
   get faceCount(): number {
@@ -146,6 +184,17 @@ export class GalleryService {
         }
       }
       return { ...result, warnings };
+    });
+  }
+
+  /** Names stored unknown faces (GalleryStore.enrolUnknownFaces) under the lock, keeping the index in sync. */
+  enrolUnknownFaces(ids: readonly number[], name: string): Promise<AddFacesResult> {
+    const n = normalizePersonName(name, 'name');
+    return this.#lock.run(async () => {
+      const result = await this.store.enrolUnknownFaces(ids, n);
+      this.#index.add(result.added.map(({ id, personName, embedding }) => ({ id, personName, embedding })));
+      for (const f of result.added) this.#faceOwner.set(f.id, f.personName);
+      return result;
     });
   }
 

@@ -11,10 +11,13 @@ import type { DetectorKind } from '../detect/face-detector.js';
 import { toApiError } from './api-error.js';
 import { analyse, finiteOrNull, pointPairs, roundBox } from './routes-recognition.js';
 import type { ServerContext } from './server.js';
+import { maybeLiveness } from './liveness-api.js';
 
 interface LiveConfig {
   detector: DetectorKind;
   tolerance: number;
+  /** Score each face with the anti-spoofing models (optional package). */
+  liveness: boolean;
 }
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
@@ -41,14 +44,15 @@ export function registerLiveRoute(api: FastifyInstance, ctx: ServerContext): voi
           properties: {
             detector: { type: 'string', enum: ['accurate', 'fast'], default: 'fast' },
             tolerance: { type: 'number', minimum: 0, maximum: 2, default: 0.6 },
+            liveness: { type: 'boolean', default: false, description: 'add a liveness score to each face (see docs/liveness.md)' },
             key: { type: 'string', description: 'API key (browsers cannot set headers on WebSockets)' },
           },
         },
       },
     },
     (socket: WebSocket, request) => {
-      const q = request.query as { detector?: DetectorKind; tolerance?: number };
-      const config: LiveConfig = { detector: q.detector ?? 'fast', tolerance: q.tolerance ?? 0.6 };
+      const q = request.query as { detector?: DetectorKind; tolerance?: number; liveness?: boolean };
+      const config: LiveConfig = { detector: q.detector ?? 'fast', tolerance: q.tolerance ?? 0.6, liveness: q.liveness === true };
       let frameNo = 0;
       let busy = false;
       let pending: { frame: number; bytes: Uint8Array } | null = null;
@@ -67,6 +71,12 @@ export function registerLiveRoute(api: FastifyInstance, ctx: ServerContext): voi
             return { box: roundBox(f.box), landmarks: pointPairs(f.landmarks), name: id.name, distance: finiteOrNull(id.distance), confidence: r2(id.confidence * 100) / 100 };
           });
           const matchMs = performance.now() - tm;
+          const tl = performance.now();
+          const live = await maybeLiveness(config.liveness, a.image, a.faces.map((f) => f.box));
+          const livenessMs = performance.now() - tl;
+          faces.forEach((f, i) => {
+            if (live[i]) Object.assign(f, { liveness: live[i] });
+          });
           const t = a.timings;
           send({
             type: 'result',
@@ -80,6 +90,7 @@ export function registerLiveRoute(api: FastifyInstance, ctx: ServerContext): voi
               landmarksMs: r2(t.landmarksMs),
               encodeMs: r2(t.encodeMs),
               matchMs: r2(matchMs),
+              ...(config.liveness ? { livenessMs: r2(livenessMs) } : {}),
               totalMs: r2(performance.now() - t0),
             },
             model: { detector: config.detector, encoder: ctx.modelId },
@@ -111,6 +122,10 @@ export function registerLiveRoute(api: FastifyInstance, ctx: ServerContext): voi
           }
           const detector = msg.detector === undefined ? config.detector : parseDetector(msg.detector);
           const tolerance = msg.tolerance === undefined ? config.tolerance : parseTolerance(msg.tolerance);
+          if (msg.liveness !== undefined && typeof msg.liveness !== 'boolean') {
+            send({ type: 'error', frame: null, error: { code: 'BAD_REQUEST', message: 'The config field "liveness" must be true or false.' } });
+            return;
+          }
           if (detector === undefined || tolerance === undefined) {
             const field = detector === undefined ? 'detector' : 'tolerance';
             const expected = field === 'detector' ? '"fast" or "accurate"' : 'a number from 0 to 2';
@@ -119,7 +134,8 @@ export function registerLiveRoute(api: FastifyInstance, ctx: ServerContext): voi
           }
           config.detector = detector;
           config.tolerance = tolerance;
-          send({ type: 'config', detector, tolerance });
+          if (typeof msg.liveness === 'boolean') config.liveness = msg.liveness;
+          send({ type: 'config', detector, tolerance, ...(typeof msg.liveness === 'boolean' || config.liveness ? { liveness: config.liveness } : {}) });
           return;
         }
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);

@@ -10,7 +10,8 @@
  * with --dataset-dir, as the enrolled photo's copy.
  */
 import type { FastifyInstance } from 'fastify';
-import { sha256Hex } from '../enroll/enroll.js';
+import { DEFAULT_MIN_QUALITY, sha256Hex } from '../enroll/enroll.js';
+import { faceQuality } from '../quality/face-quality.js';
 import { FacerecError } from '../errors.js';
 import type { FaceRecord, NewFace, PersonRecord } from '../gallery/gallery-store.js';
 import { ApiError, toApiError } from './api-error.js';
@@ -23,7 +24,7 @@ import type { ServerContext } from './server.js';
 const PREFIX = '/api/v1';
 export const thumbnailUrl = (faceId: number) => `${PREFIX}/faces/${faceId}/thumbnail`;
 
-type SkipReason = 'no-face' | 'unreadable' | 'duplicate' | 'too-large';
+type SkipReason = 'no-face' | 'unreadable' | 'duplicate' | 'too-large' | 'low-quality';
 interface Skipped {
   photo: number;
   reason: SkipReason;
@@ -73,13 +74,18 @@ export function registerGalleryRoutes(api: FastifyInstance, ctx: ServerContext):
         const face = largestFace(a.faces);
         if (!face?.encoding) throw new FacerecError('NO_FACE', `No face was found in "${label}"; enrolment needs a photo with one face.`);
         if (a.faces.length > 1) warnings.push(`"${label}" shows ${a.faces.length} faces; the largest one was enrolled.`);
-        faces.push({ embedding: face.encoding, sourcePath: null, sourceSha256: sha, box: face.box, landmarks: face.landmarks, quality: face.score, thumbnail: await faceThumbnail(a.image, face.box) });
+        // The quality gate of `facerec enroll` (default --min-quality), with the reasons in the answer.
+        const q = face.landmarks?.length === 68 ? faceQuality(a.image, face.box, face.landmarks) : null;
+        if (q && q.score < DEFAULT_MIN_QUALITY) {
+          throw new FacerecError('LOW_QUALITY', `The face in "${label}" is too poor to enrol (quality ${q.score.toFixed(2)}, minimum ${DEFAULT_MIN_QUALITY}): ${q.reasons.join('; ') || 'several small defects'}. Use a sharper, larger, frontal, well-lit photo.`);
+        }
+        faces.push({ embedding: face.encoding, sourcePath: null, sourceSha256: sha, box: face.box, landmarks: face.landmarks, quality: q ? q.score : null, thumbnail: await faceThumbnail(a.image, face.box) });
         kept.push(bytes);
       } catch (err) {
         const e = toApiError(err);
         if (e.statusCode >= 500 || e.statusCode === 503) throw err;
         errorsByPhoto.push(e);
-        skipped.push({ photo: i, reason: e.code === 'NO_FACE' ? 'no-face' : e.code === 'IMAGE_TOO_LARGE' ? 'too-large' : 'unreadable', code: e.code, message: e.message });
+        skipped.push({ photo: i, reason: e.code === 'NO_FACE' ? 'no-face' : e.code === 'LOW_QUALITY' ? 'low-quality' : e.code === 'IMAGE_TOO_LARGE' ? 'too-large' : 'unreadable', code: e.code, message: e.message });
       }
     }
     if (faces.length === 0) {

@@ -76,7 +76,7 @@ export const faceOut = {
     createdAt: { type: 'string' },
     thumbnail: { type: 'string', description: 'URL of the face\u2019s JPEG thumbnail' },
     hasThumbnail: { type: 'boolean', description: 'false: the thumbnail URL serves a grey placeholder' },
-    quality: { type: ['number', 'null'], description: 'detector score of the enrolled face' },
+    quality: { type: ['number', 'null'], description: 'quality score of the enrolled face, 0–1 (size, sharpness, pose, exposure; src/quality); null when not measured' },
     box: { anyOf: [box, { type: 'null' }] },
   },
   required: ['id', 'person', 'createdAt', 'thumbnail', 'hasThumbnail', 'quality'],
@@ -93,7 +93,7 @@ export const enrolOut = {
         type: 'object',
         properties: {
           photo: { type: 'integer', description: '0-based index of the photo in the request' },
-          reason: { type: 'string', enum: ['no-face', 'unreadable', 'duplicate', 'too-large'] },
+          reason: { type: 'string', enum: ['no-face', 'unreadable', 'duplicate', 'too-large', 'low-quality'] },
           code: { type: 'string' },
           message: { type: 'string' },
         },

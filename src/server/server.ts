@@ -19,15 +19,19 @@ import { DEFAULT_ENCODE_OPTIONS } from '../face-recognizer.js';
 import { FacerecError } from '../errors.js';
 import type { GalleryStore } from '../gallery/gallery-store.js';
 import { SqliteGalleryStore } from '../gallery/sqlite-gallery-store.js';
+import { isPostgresUrl, openGalleryDb } from '../enroll/gallery-db.js';
 import { DEFAULT_MAX_PIXELS } from '../image/load-image.js';
 import { ApiError, toApiError } from './api-error.js';
 import { apiPageHtml } from './api-page.js';
 import { GalleryService } from './gallery-service.js';
 import { registerLiveRoute } from './live.js';
+import { registerMonitorRoutes, setupMonitors, type MonitorServerOptions } from './monitors/monitors.js';
 import { Metrics } from './metrics.js';
 import { RecognitionQueue, RecognizerSet } from './recognition-queue.js';
 import { registerGalleryRoutes } from './routes-gallery.js';
 import { registerRecognitionRoutes } from './routes-recognition.js';
+import { registerUnknownRoutes } from './routes-unknown.js';
+import { registerJobRoutes } from './routes-jobs.js';
 import { registerStaticRoutes, resolvePublicDir } from './static-files.js';
 import { RAW_IMAGE_TYPES } from './image-input.js';
 import { errors } from './schemas.js';
@@ -60,6 +64,14 @@ export interface ServerOptions {
   logger?: boolean | Record<string, unknown>;
   /** Folder of the web pages (default: src/server/public, found from src/ or dist/). */
   publicDir?: string;
+  /** Camera monitors (the Cameras page): store, file inputs, video engine. */
+  monitors?: MonitorServerOptions;
+  /** Redis of the batch job queue (facerec enqueue/worker): enables GET /api/v1/jobs and the Jobs page. */
+  redis?: string | null;
+  /** Faces from which identify uses the ANN index (default 500,000; 0 = always exact). */
+  annThreshold?: number;
+  /** Where the ANN index is persisted (default: `<db>.ann.usearch` beside the SQLite file; in memory only for a given `store`). */
+  annPath?: string | null;
 }
 
 export interface ServerContext {
@@ -139,12 +151,18 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   });
 
   const ownStore = !options.store;
-  const store = options.store ?? (await SqliteGalleryStore.open(options.db ?? './facerec.db'));
+  const dbPath = options.db ?? './facerec.db';
+  const store = options.store ?? (isPostgresUrl(dbPath) ? await openGalleryDb(dbPath, { create: true }) : await SqliteGalleryStore.open(dbPath));
   const ownRecognizers = !options.recognizers;
   const recognizers = options.recognizers ?? new RecognizerSet(options.threads ?? availableParallelism());
   let gallery: GalleryService;
   try {
-    gallery = await GalleryService.open(store, modelId, options.datasetDir ?? null, (err) => app.log.error({ err }, 'dataset copy failed'));
+    gallery = await GalleryService.open(store, modelId, options.datasetDir ?? null, (err) => app.log.error({ err }, 'dataset copy failed'), {
+      ...(options.annThreshold !== undefined ? { threshold: options.annThreshold } : {}),
+      // A PostgreSQL gallery has no file to keep the ANN index beside: in memory, kept in sync by the change feed.
+      path: options.annPath !== undefined ? options.annPath : ownStore && !isPostgresUrl(dbPath) ? `${dbPath}.ann.usearch` : null,
+      log: (message) => app.log.warn(message),
+    });
   } catch (err) {
     if (ownStore) await store.close();
     throw err;
@@ -163,8 +181,18 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
 
   app.addHook('onClose', async () => {
     if (ownRecognizers) await recognizers.dispose();
+    await gallery.close();
     if (ownStore) await store.close();
   });
+  // A PostgreSQL gallery keeps the cameras in the same database (every node sees them), not in a SQLite file.
+  let monitorOptions = options.monitors;
+  if (ownStore && isPostgresUrl(dbPath) && !options.monitors?.store && !options.monitors?.db) {
+    const { PgMonitorStore } = await import('./monitors/pg-monitor-store.js');
+    const pgMonitors = await PgMonitorStore.open(dbPath);
+    app.addHook('onClose', async () => pgMonitors.close());
+    monitorOptions = { ...options.monitors, store: pgMonitors };
+  }
+  const monitors = await setupMonitors(app, ctx, store, monitorOptions);
 
   // Errors: one shape, statuses from ApiError; internals only in the log.
   app.setErrorHandler((err, request, reply) => {
@@ -288,7 +316,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       registerRecognitionRoutes(api, ctx);
       registerGalleryRoutes(api, ctx);
+      registerUnknownRoutes(api, ctx);
       registerLiveRoute(api, ctx);
+      registerMonitorRoutes(api, monitors);
+      registerJobRoutes(api, options.redis);
     },
     { prefix: '/api/v1' },
   );

@@ -162,7 +162,7 @@ describe('web pages in a browser (chromium, fake webcam)', { skip, timeout: 300_
     await page.goto(`${base}/`);
     await page.locator('#health-status', { hasText: 'The server is up' }).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('#health-dot').getAttribute('data-state'), 'ok');
-    for (const link of ['Live', 'Enrol', 'Gallery', 'Identify']) assert.equal(await page.getByRole('link', { name: link, exact: true }).count(), 1, link);
+    for (const link of ['Live', 'Enrol', 'Gallery', 'Identify', 'Cameras']) assert.equal(await page.getByRole('link', { name: link, exact: true }).count(), 1, link);
     await shot(page, 'index');
     await page.close();
   });

@@ -167,6 +167,8 @@ async function postBatch(name, batch, create) {
   const label = (s) => s.file ?? (typeof s.photo === 'number' && batch[s.photo] ? `picture ${batch[s.photo].id}` : 'a picture');
   return {
     added: Array.isArray(r?.added) ? r.added.length : 0,
+    // The server's quality score of each enrolled face (0–1; faces below its minimum are skipped with the reasons).
+    qualities: (Array.isArray(r?.added) ? r.added : []).map((f) => f.quality).filter((q) => typeof q === 'number'),
     skipped: (r?.skipped ?? []).map((s) => ({ label: label(s), reason: s.message ?? s.reason })),
     warnings: r?.warnings ?? [],
   };
@@ -186,6 +188,7 @@ async function save() {
   const skippedList = $('skipped');
   skippedList.replaceChildren();
   let added = 0;
+  const qualities = [];
   const skipped = [];
   const warnings = [];
   let failure = null;
@@ -197,6 +200,7 @@ async function save() {
         const r = await postBatch(name, batch, !exists);
         exists = true;
         added += r.added;
+        qualities.push(...r.qualities);
         skipped.push(...r.skipped);
         warnings.push(...r.warnings);
       } catch (e) {
@@ -211,7 +215,7 @@ async function save() {
   }
   renderCaptures();
   captureBtn.disabled = false;
-  const parts = [`Added ${added} face${added === 1 ? '' : 's'} to ${name}`];
+  const parts = [`Added ${added} face${added === 1 ? '' : 's'} to ${name}${qualities.length ? ` (quality ${qualities.map((q) => q.toFixed(2)).join(', ')})` : ''}`];
   if (skipped.length) parts.push(`${skipped.length} skipped`);
   if (failure) parts.push(`not saved: ${errorText(failure)} (the remaining pictures are kept — try again)`);
   setStatus(saveStatus, `${parts.join('; ')}.`, failure ? 'error' : added ? (skipped.length ? 'warn' : 'ok') : 'warn');

@@ -17,6 +17,7 @@ const statusEl = $('status');
 const detectorSel = $('detector');
 const landmarksBox = $('show-landmarks');
 const blurBox = $('blur-unknown');
+const livenessBox = $('liveness');
 const toggleBtn = $('toggle-camera');
 const sendCanvas = document.createElement('canvas');
 const viewCtx = view.getContext('2d');
@@ -27,6 +28,7 @@ detectorSel.value = new URLSearchParams(location.search).get('detector') ?? save
 if (!detectorSel.value) detectorSel.value = 'fast';
 landmarksBox.checked = saved('landmarks', 'false') === 'true';
 blurBox.checked = saved('blur', 'false') === 'true';
+livenessBox.checked = saved('liveness', 'false') === 'true';
 
 let ws = null;
 let wsGeneration = 0;
@@ -49,7 +51,7 @@ function connect() {
   if (ws) ws.close();
   inFlight = false;
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(withKey(`${proto}//${location.host}/api/v1/live?detector=${encodeURIComponent(detectorSel.value)}`));
+  const socket = new WebSocket(withKey(`${proto}//${location.host}/api/v1/live?detector=${encodeURIComponent(detectorSel.value)}${livenessBox.checked ? '&liveness=true' : ''}`));
   socket.binaryType = 'arraybuffer';
   ws = socket;
   socket.addEventListener('open', () => {
@@ -136,6 +138,8 @@ function showResult(msg) {
           name.append(sw, f.name ?? 'Unknown');
           const d = document.createElement('span');
           d.textContent = `distance ${fmtDistance(f.distance)}`;
+          // Liveness (when on): the two model scores; a suspected spoof is flagged, not blocked.
+          if (f.liveness) d.textContent += ` · ${f.liveness.spoof ? 'SPOOF?' : 'live'} (real ${f.liveness.real.toFixed(2)}, live ${f.liveness.live.toFixed(2)})`;
           li.append(name, d);
           return li;
         })
@@ -246,6 +250,10 @@ detectorSel.addEventListener('change', () => {
 });
 landmarksBox.addEventListener('change', () => save('landmarks', landmarksBox.checked));
 blurBox.addEventListener('change', () => save('blur', blurBox.checked));
+livenessBox.addEventListener('change', () => {
+  save('liveness', livenessBox.checked);
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'config', liveness: livenessBox.checked }));
+});
 
 const announce = document.createElement('p');
 announce.id = 'announce';
