@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { DEFAULT_DB, openGalleryDb } from '../enroll/gallery-db.js';
+import { DEFAULT_DB, openGalleryDb, redactDb } from '../enroll/gallery-db.js';
 import { calibrateTolerance, CALIBRATION_SETTING, pairDistances, quantile, TOLERANCE_SETTING, type Calibration, type PairDistances } from '../calibrate/calibrate.js';
 import { renderHistogramSvg } from '../calibrate/histogram-svg.js';
 import { FacerecError } from '../errors.js';
@@ -80,8 +80,8 @@ export async function runCalibrate(argv: string[], ctx: CommandContext): Promise
     const faces = await store.listFaces();
     const persons = new Set(faces.map((f) => f.personName)).size;
     const d = pairDistances(faces.map((f) => ({ label: f.personName, embedding: f.embedding })), { maxImpostorPairs, seed: 1 });
-    if (d.genuine.length === 0) throw new FacerecError('INVALID_ARGUMENT', `The gallery "${db}" has no person with 2 or more faces: calibration needs genuine pairs (enrol more photos per person).`);
-    if (d.impostor.length < 2) throw new FacerecError('INVALID_ARGUMENT', `The gallery "${db}" has ${persons} person(s): calibration needs faces of at least 2 persons.`);
+    if (d.genuine.length === 0) throw new FacerecError('INVALID_ARGUMENT', `The gallery "${redactDb(db)}" has no person with 2 or more faces: calibration needs genuine pairs (enrol more photos per person).`);
+    if (d.impostor.length < 2) throw new FacerecError('INVALID_ARGUMENT', `The gallery "${redactDb(db)}" has ${persons} person(s): calibration needs faces of at least 2 persons.`);
     const c = calibrateTolerance(d, far);
     const svg = renderHistogramSvg(
       [
@@ -89,7 +89,7 @@ export async function runCalibrate(argv: string[], ctx: CommandContext): Promise
         { label: 'different persons', values: d.impostor, color: '#d62728' },
       ],
       [{ label: `tolerance at FAR ${far}`, value: c.tolerance }],
-      { title: `Distances in ${db} (${faces.length} faces, ${persons} persons)` },
+      { title: `Distances in ${redactDb(db)} (${faces.length} faces, ${persons} persons)` },
     );
     await writeFile(svgPath, svg);
     if (!values['dry-run']) {
@@ -99,9 +99,9 @@ export async function runCalibrate(argv: string[], ctx: CommandContext): Promise
     if (values.json) {
       ctx.stdout.write(`${JSON.stringify({ db, faces: faces.length, persons, personsWithPairs: d.personsWithPairs, impostorSampled: d.impostorSampled, svg: svgPath, stored: !values['dry-run'], ...c })}\n`);
     } else {
-      ctx.stdout.write(`gallery ${db}: ${faces.length} faces of ${persons} persons\n`);
+      ctx.stdout.write(`gallery ${redactDb(db)}: ${faces.length} faces of ${persons} persons\n`);
       for (const line of formatCalibration(c, d)) ctx.stdout.write(`${line}\n`);
-      ctx.stdout.write(values['dry-run'] ? 'dry run: nothing stored\n' : `stored: facerec identify --db ${db} now uses tolerance ${Number(c.tolerance.toFixed(4))} when --tolerance is not given\n`);
+      ctx.stdout.write(values['dry-run'] ? 'dry run: nothing stored\n' : `stored: facerec identify --db ${redactDb(db)} now uses tolerance ${Number(c.tolerance.toFixed(4))} when --tolerance is not given\n`);
       ctx.stdout.write(`histogram: ${svgPath}\n`);
     }
     return 0;

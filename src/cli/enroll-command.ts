@@ -3,7 +3,7 @@ import { DEFAULT_ENCODE_OPTIONS, resolveDetectorName } from '../face-recognizer.
 import { embeddingModelId } from '../encode/embedding-model-id.js';
 import { describeLayout, scanDataset, type DatasetPerson } from '../enroll/dataset-layout.js';
 import { assertGalleryModel, DEFAULT_MIN_QUALITY, enrollPersons, type EnrollReport, type MultipleFacesPolicy, type SkipReason } from '../enroll/enroll.js';
-import { DEFAULT_DB, openGalleryDb } from '../enroll/gallery-db.js';
+import { DEFAULT_DB, openGalleryDb, redactDb } from '../enroll/gallery-db.js';
 import { createPipelinePool, defaultWorkerCount } from '../pool/pipeline-pool.js';
 import { expandImageArguments } from './image-inputs.js';
 import { parseCommandLine, parseIntegerOption, parseNumberOption, UsageError, type CommandContext } from './cli-support.js';
@@ -80,7 +80,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function formatEnrollSummary(report: EnrollReport, db: string, emptyPersons: readonly string[] = []): string {
   const lines: string[] = [];
   const persons = report.persons.filter((p) => p.enrolled > 0).length;
-  lines.push(`enrolled ${plural(report.enrolled, 'face')} of ${plural(persons, 'person')} into ${db} (model ${report.modelId})`);
+  lines.push(`enrolled ${plural(report.enrolled, 'face')} of ${plural(persons, 'person')} into ${redactDb(db)} (model ${report.modelId})`);
   const width = Math.min(32, Math.max(8, ...report.persons.map((p) => p.name.length)));
   for (const p of report.persons) {
     const parts = [`${p.enrolled} enrolled`];
@@ -180,7 +180,7 @@ export async function runEnroll(argv: string[], ctx: CommandContext): Promise<nu
   let report: EnrollReport;
   try {
     const modelId = embeddingModelId(DEFAULT_ENCODE_OPTIONS);
-    await assertGalleryModel(store, modelId, `"${db}"`);
+    await assertGalleryModel(store, modelId, `"${redactDb(db)}"`);
     const pool = await createPipelinePool({ detector }, Math.min(workers, Math.max(1, total)));
     const progress = new Progress(total, 'enroll');
     try {

@@ -1,4 +1,4 @@
-import { DEFAULT_DB, openGalleryDb } from '../enroll/gallery-db.js';
+import { DEFAULT_DB, openGalleryDb, redactDb } from '../enroll/gallery-db.js';
 import { readGalleryFile, writeGalleryFile } from '../gallery/gallery-file.js';
 import { parseCommandLine, UsageError, type CommandContext } from './cli-support.js';
 
@@ -56,9 +56,9 @@ export async function runGallery(argv: string[], ctx: CommandContext): Promise<n
       case 'list': {
         const persons = await store.listPersons();
         const modelId = await store.modelId();
-        if (values.json) ctx.stdout.write(`${JSON.stringify({ db, modelId, persons }, null, 2)}\n`);
+        if (values.json) ctx.stdout.write(`${JSON.stringify({ db: redactDb(db), modelId, persons }, null, 2)}\n`);
         else {
-          ctx.stdout.write(`${db}: ${persons.length} persons, ${persons.reduce((s, p) => s + p.faceCount, 0)} faces, model ${modelId ?? '(none yet)'}\n`);
+          ctx.stdout.write(`${redactDb(db)}: ${persons.length} persons, ${persons.reduce((s, p) => s + p.faceCount, 0)} faces, model ${modelId ?? '(none yet)'}\n`);
           for (const p of persons) ctx.stdout.write(`${String(p.faceCount).padStart(5)}  ${p.name}\n`);
         }
         return 0;
@@ -67,13 +67,13 @@ export async function runGallery(argv: string[], ctx: CommandContext): Promise<n
         const data = await store.exportGallery();
         await writeGalleryFile(args[0]!, data);
         const faces = data.persons.reduce((s, p) => s + p.faces.length, 0);
-        ctx.stdout.write(`exported ${data.persons.length} persons and ${faces} faces from ${db} to ${args[0]}\n`);
+        ctx.stdout.write(`exported ${data.persons.length} persons and ${faces} faces from ${redactDb(db)} to ${args[0]}\n`);
         return 0;
       }
       case 'import': {
         const data = await readGalleryFile(args[0]!);
         const r = await store.importGallery(data);
-        ctx.stdout.write(`imported ${r.faces} faces of ${r.persons} persons into ${db} (${r.duplicates} already there, skipped)\n`);
+        ctx.stdout.write(`imported ${r.faces} faces of ${r.persons} persons into ${redactDb(db)} (${r.duplicates} already there, skipped)\n`);
         return 0;
       }
       case 'rename': {
@@ -88,7 +88,7 @@ export async function runGallery(argv: string[], ctx: CommandContext): Promise<n
       }
       default: {
         await store.deletePerson(args[0]!);
-        ctx.stdout.write(`deleted "${args[0]}" and their faces from ${db}\n`);
+        ctx.stdout.write(`deleted "${args[0]}" and their faces from ${redactDb(db)}\n`);
         return 0;
       }
     }

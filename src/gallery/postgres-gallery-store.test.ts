@@ -6,11 +6,12 @@
  * connection). Skips when PostgreSQL is not installed.
  */
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { FacerecError } from '../errors.js';
 import { createDatabase, startPostgresDatabase } from '../test-support/postgres-server.js';
+import { tcpProxy } from '../test-support/tcp-proxy.js';
 import { MODEL_A, runGalleryContract, sha, testFace } from './gallery-contract.js';
 import type { GalleryUpdate } from './gallery-store.js';
 import { PG_SCHEMA_VERSION, PostgresGalleryStore, redactPostgresUrl } from './postgres-gallery-store.js';
@@ -221,36 +222,4 @@ function closedPort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** A TCP proxy to 127.0.0.1:target that can cut every connection and refuse new ones (a server going away), then resume. */
-async function tcpProxy(target: number): Promise<{ port: number; cut(): Promise<void>; resume(): Promise<void>; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let port = 0;
-  let server: Server | null = null;
-  const listen = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(target, '127.0.0.1');
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => {});
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as { port: number }).port;
-        resolve();
-      });
-    });
-  const cut = async () => {
-    const s = server as Server | null;
-    server = null;
-    const closed = s ? new Promise((r) => s.close(r)) : Promise.resolve();
-    for (const sock of sockets) sock.destroy();
-    await closed;
-  };
-  await listen();
-  return { port, cut, resume: listen, close: cut };
 }

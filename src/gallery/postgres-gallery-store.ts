@@ -658,12 +658,16 @@ export class PostgresGalleryStore implements GalleryStore {
       throw this.#wrap(what, cause);
     }
     let broken = false;
+    // A connection lost while checked out is emitted as an 'error' event besides failing the query: never an uncaught exception.
+    const ignore = () => {};
+    client.on('error', ignore);
     try {
       return await fn(client);
     } catch (cause) {
       broken = isUnavailableError(cause);
       throw this.#wrap(what, cause);
     } finally {
+      client.off('error', ignore);
       client.release(broken);
     }
   }
@@ -765,6 +769,8 @@ async function faceIdsOf(c: Client, personId: number): Promise<number[]> {
 /** Applies the missing migrations under an advisory lock (one node migrates; the others wait, then see it done). */
 async function migrate(pool: pg.Pool, shown: string, readonly: boolean): Promise<void> {
   const c = await pool.connect();
+  const ignore = () => {};
+  c.on('error', ignore);
   try {
     const exists = (await c.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`)).rows[0]!.t !== null;
     const current = exists ? Number((await c.query(`SELECT coalesce(max(version), 0) AS v FROM schema_migrations`)).rows[0].v) : 0;
@@ -789,6 +795,7 @@ async function migrate(pool: pg.Pool, shown: string, readonly: boolean): Promise
       throw err;
     }
   } finally {
+    c.off('error', ignore);
     c.release();
   }
 }

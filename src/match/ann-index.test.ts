@@ -41,7 +41,11 @@ const flat = (faces: readonly IndexableFace[]) => {
   faces.forEach((f, i) => v.set(f.embedding, i * DIM));
   return v;
 };
-const dist2 = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + (x - b[i]!) ** 2, 0);
+const dist2 = (a: Float32Array, b: Float32Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return s;
+};
 
 describe('AnnIndex', () => {
   const data = faceData(600, 5);
@@ -55,7 +59,11 @@ describe('AnnIndex', () => {
     const n = 300;
     for (let i = 0; i < n; i++) {
       const q = data.newFaceOf(Math.floor(data.u() * 600));
-      const exact = data.faces.reduce((best, f) => (dist2(q, f.embedding) < dist2(q, best.embedding) ? f : best));
+      let exact = data.faces[0]!, bestD = Infinity;
+      for (const f of data.faces) {
+        const d = dist2(q, f.embedding);
+        if (d < bestD) [exact, bestD] = [f, d];
+      }
       const { ids, distances2 } = ann.search(q, 32);
       assert.ok(ids.length === 32 && distances2.every((d, j) => j === 0 || d >= distances2[j - 1]!), 'sorted candidates');
       const top = ids.reduce((best, id) => (dist2(q, byId.get(id)!.embedding) < dist2(q, byId.get(best)!.embedding) ? id : best));

@@ -87,6 +87,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof FacerecError) {
     const status = FACEREC_STATUS[err.code] ?? 500;
+    // The database is down or slow: a retryable 503, without the server's database address (that goes to the log).
+    if (err.code === 'UNAVAILABLE') return new ApiError(503, 'UNAVAILABLE', 'The gallery database is unreachable right now; try again shortly.', { cause: err });
     if (status >= 500) return new ApiError(500, 'INTERNAL', INTERNAL_MESSAGE, { cause: err });
     // The store names its database file; clients need not learn server paths.
     return new ApiError(status, err.code, err.message.replace(/ in the gallery "[^"]*"/g, ''), { cause: err });

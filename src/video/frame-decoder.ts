@@ -91,8 +91,9 @@ export function startDecoder(input: string, options: DecoderOptions): FrameDecod
       notify();
       const errorLines = e.stderr
         .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
+        // "[mov,mp4,… @ 0x55…] partial file" → "partial file": the address says nothing to a user.
+        .map((l) => l.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, '').replace(/, offset 0x[0-9a-f]+/, '').trim())
+        .filter((l, i, all) => l !== '' && all.indexOf(l) === i);
       const failed = !stopped && (e.code !== 0 || errorLines.length > 0);
       return { frames: delivered, error: failed ? errorLines.slice(-3).join('; ') || `ffmpeg exited with code ${e.code}` : null };
     },

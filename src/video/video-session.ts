@@ -351,7 +351,6 @@ export async function runVideoSession(options: VideoSessionOptions): Promise<Vid
           const what = kind === 'file' ? `The video file "${input}" is truncated or corrupt` : `The ${kind === 'device' ? 'camera' : 'stream'} "${input}" failed`;
           const counted = total !== null ? `${got} of ${total} frames` : `${got} frames`;
           error = `${what}: decoding stopped after ${counted}${end.error ? ` (ffmpeg: ${end.error})` : ''}; the events seen so far were written`;
-          log(error);
         }
         break;
       }
