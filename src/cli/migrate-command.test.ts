@@ -46,7 +46,7 @@ describe('facerec migrate', { skip: 'skip' in pgServer ? pgServer.skip : false }
     assert.doesNotMatch(r.out + r.err, /pw-not-needed/);
     const lines = r.out.trim().split('\n');
     assert.match(lines[0]!, new RegExp(`^from .*src\\.db: 2 persons, 3 faces, 2 unknown faces, embeddings sha256 ${before.checksum}$`));
-    assert.match(lines[1]!, new RegExp(`^to   postgres://facerec:\\*\\*\\*@.*: 2 persons, 3 faces, 2 unknown faces, embeddings sha256 ${before.checksum}$`));
+    assert.match(lines[1]!, new RegExp(`^to   postgres://${url.username}:\\*\\*\\*@.*: 2 persons, 3 faces, 2 unknown faces, embeddings sha256 ${before.checksum}$`));
 
     const pgStore = await PostgresGalleryStore.open(server.url);
     try {
