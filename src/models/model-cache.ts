@@ -44,12 +44,30 @@ function sha256(bytes: Uint8Array): string {
  */
 export function loadConvertedModel(converter: ModelConverter, cacheDir = modelCacheDir()): ConvertedModel {
   // Only hash the weights here; dequantizing them is needed just when (re)converting.
-  const sourceSha256 = tfjsWeightsSha256(converter.model);
-  const onnxPath = join(cacheDir, `${converter.model}.onnx`);
-  const recordPath = join(cacheDir, `${converter.model}.json`);
+  return loadOrConvertModel(
+    { name: converter.model, converterVersion: converter.version, sourceSha256: tfjsWeightsSha256(converter.model) },
+    () => converter.build(loadTfjsWeights(converter.model)),
+    cacheDir,
+  );
+}
+
+/**
+ * The cache mechanism every converted model shares (face-api layers models and
+ * tfjs graph models alike): `<name>.onnx` plus a `<name>.json` record of the
+ * source sha256, converter version and onnx sha256. `convert` runs only when
+ * the record is missing, stale or the bytes are corrupted.
+ */
+export function loadOrConvertModel(
+  key: { name: string; converterVersion: number; sourceSha256: string },
+  convert: () => Uint8Array,
+  cacheDir = modelCacheDir(),
+): ConvertedModel {
+  const { name, converterVersion, sourceSha256 } = key;
+  const onnxPath = join(cacheDir, `${name}.onnx`);
+  const recordPath = join(cacheDir, `${name}.json`);
   try {
     const record = JSON.parse(readFileSync(recordPath, 'utf8')) as CacheRecord;
-    if (record.converterVersion === converter.version && record.sourceSha256 === sourceSha256) {
+    if (record.converterVersion === converterVersion && record.sourceSha256 === sourceSha256) {
       const bytes = readFileSync(onnxPath);
       if (sha256(bytes) === record.onnxSha256) {
         return { bytes, sourceSha256, onnxSha256: record.onnxSha256, converted: false };
@@ -58,14 +76,8 @@ export function loadConvertedModel(converter: ModelConverter, cacheDir = modelCa
   } catch {
     // Missing or unreadable cache: fall through and convert.
   }
-  const weights = loadTfjsWeights(converter.model);
-  const bytes = converter.build(weights);
-  const record: CacheRecord = {
-    model: converter.model,
-    converterVersion: converter.version,
-    sourceSha256,
-    onnxSha256: sha256(bytes),
-  };
+  const bytes = convert();
+  const record: CacheRecord = { model: name, converterVersion, sourceSha256, onnxSha256: sha256(bytes) };
   try {
     mkdirSync(cacheDir, { recursive: true });
     // Write then rename so a killed process never leaves a half-written model behind.
