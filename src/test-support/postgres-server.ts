@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 export interface PostgresServer {
   /** A superuser URL to the server's `postgres` maintenance database. */
@@ -36,17 +36,6 @@ export function postgresSkip(): string | false {
   if (!binDir()) return 'skipped: PostgreSQL server binaries are not installed (apt-get install postgresql, or set FACEREC_PG_BIN)';
   if (userInfo().uid === 0 && spawnSync('id', ['-u', 'postgres']).status !== 0) return 'skipped: running as root and there is no "postgres" user to run the server as';
   return false;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
