@@ -8,6 +8,8 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { DEFAULT_ENCODE_OPTIONS } from '../face-recognizer.js';
+import { embeddingModelId } from '../encode/embedding-model-id.js';
+import { galleryFaceIndex } from '../enroll/enroll.js';
 import type { GalleryStore } from '../gallery/gallery-store.js';
 import { loadImage } from '../image/load-image.js';
 import { FaceIndex } from '../match/face-index.js';
@@ -107,9 +109,10 @@ export async function clusterPhotos(pool: PipelinePool, files: readonly string[]
   return { faces, clusters: new Set(labels.filter((l) => l !== null)).size, noFace, errors };
 }
 
+/** The gallery's faces (model checked: faces of another encoder cannot be compared), or undefined when it has none. */
 async function galleryIndex(store: GalleryStore): Promise<FaceIndex | undefined> {
-  const records = await store.listFaces();
-  return records.length > 0 ? FaceIndex.fromRecords(records) : undefined;
+  const index = await galleryFaceIndex(store, embeddingModelId(DEFAULT_ENCODE_OPTIONS));
+  return index.size > 0 ? index : undefined;
 }
 
 /**

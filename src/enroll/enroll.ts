@@ -148,6 +148,18 @@ export async function assertGalleryModel(store: GalleryStore, modelId: string, g
 }
 
 /**
+ * The store's faces as a search index (empty when the gallery is), after checking
+ * that they were encoded by `modelId`: the one way video, clustering and other
+ * readers load a gallery. Thumbnails are dropped; only ids, names and embeddings stay.
+ */
+export async function galleryFaceIndex(store: GalleryStore, modelId: string, galleryLabel = ''): Promise<FaceIndex> {
+  await assertGalleryModel(store, modelId, galleryLabel);
+  const faces = await store.listFaces();
+  if (faces.length === 0) return new FaceIndex({ modelId });
+  return FaceIndex.fromRecords(faces.map(({ id, personName, embedding }) => ({ id, personName, embedding })), { modelId });
+}
+
+/**
  * Enrols persons' photos into `store`. Throws MODEL_MISMATCH before any work when
  * the gallery holds faces of another model. Per-photo problems are reported in the
  * result, never thrown.

@@ -14,7 +14,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { DEFAULT_ENCODE_OPTIONS, FaceRecognizer } from '../face-recognizer.js';
 import type { DetectOptions } from '../detect/face-detector.js';
 import { embeddingModelId } from '../encode/embedding-model-id.js';
-import { assertGalleryModel } from '../enroll/enroll.js';
+import { galleryFaceIndex } from '../enroll/enroll.js';
 import { checkChoice, checkNumber, FacerecError, invalidArgument } from '../errors.js';
 import type { GalleryStore } from '../gallery/gallery-store.js';
 import { FaceIndex } from '../match/face-index.js';
@@ -127,11 +127,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 async function buildIndex(gallery: VideoSessionOptions['gallery'], modelId: string): Promise<FaceIndex> {
   if (gallery === null) return new FaceIndex({ modelId });
-  if ('store' in gallery) {
-    await assertGalleryModel(gallery.store, modelId);
-    const faces = await gallery.store.listFaces();
-    return faces.length > 0 ? FaceIndex.fromRecords(faces.map(({ id, personName, embedding }) => ({ id, personName, embedding })), { modelId }) : new FaceIndex({ modelId });
-  }
+  if ('store' in gallery) return galleryFaceIndex(gallery.store, modelId);
   if (gallery.modelId !== modelId) {
     throw new FacerecError('MODEL_MISMATCH', `The gallery index holds faces of model ${gallery.modelId}, but video faces are encoded with ${modelId}; encodings of different models cannot be compared.`);
   }
